@@ -1,0 +1,46 @@
+"""Errors the tap reports to its user as one clear line.
+
+The tree::
+
+    TapOpenAIAuditError          anything the tap reports as a clean, actionable failure
+    └── AuditLogAPIError         the API said no, or said something the tap cannot trust
+        ├── RetriesExhausted     429, 5xx, timeouts or dropped connections past the retry bound
+        ├── AccessDenied         401 or 403: a key or organization problem no retry will fix
+        ├── BadRequest           400, or another 4xx: the API's own (redacted) message
+        ├── MalformedResponse    a 200 whose body is not the documented envelope
+        └── PaginationError      a cursor that repeats, or `has_more` with an empty page
+
+Invalid settings are not in this tree: they are refused by the SDK's own
+`ConfigValidationError` path, before the tap is built and before any request.
+Messages never carry the key, and quote response bodies only through `redact`.
+"""
+
+from __future__ import annotations
+
+
+class TapOpenAIAuditError(Exception):
+    """A failure the command line reports as one line and a non-zero exit."""
+
+
+class AuditLogAPIError(TapOpenAIAuditError):
+    """The audit-log endpoint could not be read."""
+
+
+class RetriesExhausted(AuditLogAPIError):
+    """Transient failures kept coming past the retry bound."""
+
+
+class AccessDenied(AuditLogAPIError):
+    """401 or 403: retrying cannot help, the key or the organization must change."""
+
+
+class BadRequest(AuditLogAPIError):
+    """The API refused the request's parameters."""
+
+
+class MalformedResponse(AuditLogAPIError):
+    """A successful status with a body that is not the documented list envelope."""
+
+
+class PaginationError(AuditLogAPIError):
+    """The cursor would make the tap loop or stop early."""

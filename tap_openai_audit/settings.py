@@ -1,0 +1,257 @@
+"""The tap's settings: their JSON schema (the one source of truth) and their typed, checked form."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from singer_sdk import typing as th
+
+from tap_openai_audit import __version__
+from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
+DEFAULT_API_URL = "https://api.openai.com/v1"
+SECONDS_PER_DAY = 86_400
+MAX_CONCURRENCY = 16
+FILTER_SETTINGS: tuple[tuple[str, str], ...] = (
+    # (setting, what it matches): the setting's name is also the API's parameter name.
+    ("event_types", "event types (new types are passed on with a warning)"),
+    ("project_ids", "project IDs"),
+    ("actor_ids", "actor IDs: user, service account or API key tracking IDs"),
+    ("actor_emails", "actor e-mail addresses"),
+    ("resource_ids", "target resource IDs, e.g. the ID of an updated project"),
+)
+
+
+def _filter_property(name: str, matches: str) -> th.Property[Any]:
+    return th.Property(
+        name,
+        th.ArrayType(th.StringType(min_length=1)),
+        title=name.replace("_", " ").capitalize(),
+        description=f"Server-side filter: only events for these {matches}. "
+        f"Sent as repeated `{name}[]=value`.",
+    )
+
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "admin_api_key",
+        th.StringType(min_length=1),
+        secret=True,
+        title="Admin API key",
+        description="OpenAI Admin API key (created by an Organization Owner under Admin keys). "
+        f"When unset, the `{ADMIN_KEY_ENV}` environment variable is used.",
+    ),
+    th.Property(
+        "api_url",
+        th.URIType,
+        default=DEFAULT_API_URL,
+        title="API base URL",
+        description="Base URL of the API. Plain `http://` is accepted only for loopback hosts "
+        "(a local emulator).",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        title="Start date",
+        description="Inclusive lower bound of the first sync (RFC 3339; a value without an "
+        "offset is UTC). Unset: everything the API holds; the tap first finds where the "
+        "history begins.",
+    ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        title="End date",
+        description="Exclusive upper bound, fixed for the whole run. Unset: the moment the "
+        "run starts.",
+    ),
+    th.Property(
+        "lookback_window",
+        th.IntegerType(minimum=0),
+        default=600,
+        title="Lookback window (seconds)",
+        description="Each incremental run re-reads this many seconds before its bookmark, "
+        "for events that arrive late.",
+    ),
+    th.Property(
+        "window_size_days",
+        th.NumberType(exclusive_minimum=0),
+        default=1,
+        title="Window size (days)",
+        description="Width of the time windows the range is read in; fractions allowed "
+        "(0.25 = 6 hours). The bookmark advances window by window.",
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType(minimum=1, maximum=100),
+        default=100,
+        title="Page size",
+        description="`limit` sent to the API: events per page, 1 to 100.",
+    ),
+    *(_filter_property(name, matches) for name, matches in FILTER_SETTINGS),
+    th.Property(
+        "tenant_only",
+        th.BooleanType,
+        default=False,
+        title="Tenant-scoped events only",
+        description="Sent as `tenant_only=true`: return only tenant-scoped events "
+        "(`tenant.*`, `role.bound_to_resource`, ...), which the API returns only then.",
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType(exclusive_minimum=0),
+        default=60,
+        title="Request timeout (seconds)",
+        description="Timeout of each HTTP request; a request that times out is retried.",
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType(minimum=1, maximum=MAX_CONCURRENCY),
+        default=1,
+        title="Concurrent windows",
+        description="How many windows are fetched at once. Records are still emitted window "
+        "by window, oldest first, and the bookmark still advances only over completed windows.",
+    ),
+    th.Property(
+        "user_agent",
+        th.StringType(min_length=1),
+        default=f"tap-openai-audit/{__version__}",
+        title="User-Agent",
+        description="User-Agent header sent with every request.",
+    ),
+    additional_properties=False,
+).to_dict()
+
+
+def known_event_types() -> frozenset[str]:
+    """The event types of the official `openai` package the tap was built against."""
+    text = resources.files("tap_openai_audit").joinpath("data/audit_log_event_types.json")
+    return frozenset(json.loads(text.read_text(encoding="utf-8"))["event_types"])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in the form the tap uses them; build with `Settings.from_config`."""
+
+    admin_api_key: str = field(repr=False)  # never in a repr, so never in a log
+    api_url: str
+    start: int | None
+    end: int | None
+    lookback_seconds: int
+    window_seconds: int
+    page_size: int
+    filters: tuple[tuple[str, tuple[str, ...]], ...]
+    tenant_only: bool
+    request_timeout: float
+    max_concurrency: int
+    user_agent: str
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Check `config` (already valid against `CONFIG_SCHEMA`) and type it.
+
+        Raises:
+            ValueError: with one line per problem, each naming its setting.
+        """
+        env = os.environ if environ is None else environ
+        errors: list[str] = []
+        admin_api_key = config.get("admin_api_key") or env.get(ADMIN_KEY_ENV, "")
+        if not admin_api_key:
+            errors.append(
+                f"admin_api_key: not set. Set it in the config, in "
+                f"TAP_OPENAI_AUDIT_ADMIN_API_KEY (Meltano), or in {ADMIN_KEY_ENV}."
+            )
+        api_url = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+        errors.extend(_api_url_errors(api_url))
+        start = _timestamp(config, "start_date", errors)
+        end = _timestamp(config, "end_date", errors)
+        if start is not None and end is not None and end <= start:
+            errors.append("end_date: must be later than start_date.")
+        errors.extend(_range_errors(config))
+        filters = tuple(
+            (name, tuple(config[name])) for name, _ in FILTER_SETTINGS if config.get(name)
+        )
+        if errors:
+            raise ValueError("\n".join(errors))
+        return cls(
+            admin_api_key=admin_api_key,
+            api_url=api_url,
+            start=start,
+            end=end,
+            lookback_seconds=int(_value(config, "lookback_window")),
+            window_seconds=max(
+                1, round(float(_value(config, "window_size_days")) * SECONDS_PER_DAY)
+            ),
+            page_size=int(_value(config, "page_size")),
+            filters=filters,
+            tenant_only=bool(_value(config, "tenant_only")),
+            request_timeout=float(_value(config, "request_timeout")),
+            max_concurrency=int(_value(config, "max_concurrency")),
+            user_agent=str(_value(config, "user_agent")),
+        )
+
+    def unknown_event_types(self) -> list[str]:
+        """Requested event types that the tap's list does not know (new types appear often)."""
+        requested = dict(self.filters).get("event_types", ())
+        known = known_event_types()
+        return [name for name in requested if name not in known]
+
+
+def _value(config: Mapping[str, Any], name: str) -> Any:  # noqa: ANN401 - any JSON value
+    """The setting's value, or the schema's default when it is unset or null."""
+    value = config.get(name)
+    return CONFIG_SCHEMA["properties"][name].get("default") if value is None else value
+
+
+def _timestamp(config: Mapping[str, Any], name: str, errors: list[str]) -> int | None:
+    value = config.get(name)
+    if value is None:
+        return None
+    try:
+        return to_unix_ceiling(parse_rfc3339(str(value)))
+    except (ValueError, OverflowError):
+        errors.append(f"{name}: {value!r} is not an RFC 3339 date-time (2026-01-31T00:00:00Z).")
+        return None
+
+
+def _api_url_errors(api_url: str) -> list[str]:
+    parts = urlsplit(api_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [f"api_url: {api_url!r} is not an http(s) URL."]
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        return [
+            (
+                "api_url: plain http:// is refused for a host other than loopback, because the "
+                "Admin API key would cross the network in clear text. Use https://."
+            )
+        ]
+    return []
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _range_errors(config: Mapping[str, Any]) -> list[str]:
+    """Checks the JSON schema also makes, repeated so that a bypassed schema cannot slip by."""
+    errors: list[str] = []
+    window = _value(config, "window_size_days")
+    if float(window) * SECONDS_PER_DAY < 1:
+        errors.append("window_size_days: must be at least one second (about 0.0000116 days).")
+    return errors
