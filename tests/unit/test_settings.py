@@ -1,0 +1,119 @@
+from typing import Any
+
+import pytest
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_openai_audit.settings import CONFIG_SCHEMA, Settings
+from tap_openai_audit.tap import TapOpenAIAudit
+
+VALID: dict[str, Any] = {"admin_api_key": "sk-admin-test", "api_url": "http://127.0.0.1:9/v1"}
+
+# Every invalid value of every setting in design.md, with the setting its message must name.
+INVALID: list[tuple[str, Any]] = [
+    ("admin_api_key", ""),
+    ("admin_api_key", 42),
+    ("api_url", "ftp://example.com/v1"),
+    ("api_url", "not a url"),
+    ("api_url", "http://api.example.com/v1"),
+    ("api_url", 7),
+    ("start_date", "yesterday"),
+    ("start_date", "2026-13-01T00:00:00Z"),
+    ("start_date", 1700000000),
+    ("end_date", "2026-02-30"),
+    ("lookback_window", -1),
+    ("lookback_window", 1.5),
+    ("lookback_window", "600"),
+    ("window_size_days", 0),
+    ("window_size_days", -1),
+    ("window_size_days", 0.000001),
+    ("window_size_days", "1"),
+    ("page_size", 0),
+    ("page_size", 101),
+    ("page_size", 2.5),
+    ("event_types", "api_key.created"),
+    ("event_types", [1, 2]),
+    ("event_types", [""]),
+    ("project_ids", "proj_1"),
+    ("actor_ids", [None]),
+    ("actor_emails", {"a": "b"}),
+    ("resource_ids", [["nested"]]),
+    ("tenant_only", "yes"),
+    ("request_timeout", 0),
+    ("request_timeout", -5),
+    ("max_concurrency", 0),
+    ("max_concurrency", 17),
+    ("user_agent", ""),
+    ("no_such_setting", True),
+]
+
+
+def _errors(config: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigValidationError) as caught:
+        TapOpenAIAudit(config=config, parse_env_config=False, validate_config=True)
+    return caught.value.errors
+
+
+@pytest.mark.parametrize(("name", "value"), INVALID)
+def test_each_invalid_value_is_refused_naming_its_setting(name: str, value: Any) -> None:
+    errors = _errors({**VALID, name: value})
+    assert any(name in error for error in errors), errors
+
+
+def test_end_date_before_start_date_is_refused() -> None:
+    errors = _errors({**VALID, "start_date": "2026-02-01", "end_date": "2026-01-01T00:00:00Z"})
+    assert errors == ["end_date: must be later than start_date."]
+
+
+def test_a_missing_key_names_every_place_it_can_come_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_ADMIN_KEY", raising=False)
+    errors = _errors({"api_url": VALID["api_url"]})
+    assert len(errors) == 1
+    assert "admin_api_key" in errors[0]
+    assert "OPENAI_ADMIN_KEY" in errors[0]
+
+
+def test_the_key_falls_back_to_openai_admin_key() -> None:
+    settings = Settings.from_config({}, {"OPENAI_ADMIN_KEY": "sk-admin-from-env"})
+    assert settings.admin_api_key == "sk-admin-from-env"
+    assert "sk-admin-from-env" not in repr(settings)
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    settings = Settings.from_config({"admin_api_key": "k"}, {})
+    assert settings.api_url == "https://api.openai.com/v1"
+    assert settings.start is None
+    assert settings.end is None
+    assert settings.lookback_seconds == 600
+    assert settings.window_seconds == 86_400
+    assert settings.page_size == 100
+    assert settings.filters == ()
+    assert settings.tenant_only is False
+    assert settings.request_timeout == 60
+    assert settings.user_agent == "tap-openai-audit/0.1.0"
+
+
+def test_dates_without_offset_are_utc_and_fractions_of_days_allowed() -> None:
+    settings = Settings.from_config(
+        {"admin_api_key": "k", "start_date": "2026-01-01", "window_size_days": 0.25}, {}
+    )
+    assert settings.start == 1_767_225_600
+    assert settings.window_seconds == 21_600
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.8.9.10"])
+def test_plain_http_is_accepted_for_loopback_only(host: str) -> None:
+    settings = Settings.from_config({"admin_api_key": "k", "api_url": f"http://{host}:1/v1/"}, {})
+    assert settings.api_url == f"http://{host}:1/v1"
+
+
+def test_unknown_event_types_are_passed_on_not_refused() -> None:
+    settings = Settings.from_config(
+        {"admin_api_key": "k", "event_types": ["api_key.created", "widget.made"]}, {}
+    )
+    assert settings.unknown_event_types() == ["widget.made"]
+
+
+def test_the_key_is_declared_secret() -> None:
+    assert CONFIG_SCHEMA["properties"]["admin_api_key"]["secret"] is True
