@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator
 
     from tap_openai_audit.windows import Window
 
@@ -51,7 +51,7 @@ def read_windows(
     read_window: Callable[[Window], Iterator[PageT]],
     *,
     concurrency: int,
-) -> Iterator[tuple[Window, Iterator[PageT]]]:
+) -> Generator[tuple[Window, Iterator[PageT]], None, None]:
     """Yield `(window, its pages)` oldest first; the caller must exhaust each page iterator.
 
     A failure in a window is raised when the caller reaches that window, after every earlier

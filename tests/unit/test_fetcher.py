@@ -35,10 +35,14 @@ def test_a_failure_surfaces_in_its_window_after_the_earlier_ones() -> None:
         yield window.start
 
     completed: list[Window] = []
-    with pytest.raises(RuntimeError, match="boom"):
+
+    def consume() -> None:
         for window, window_pages in read_windows(plan_windows(0, 100, 10), pages, concurrency=4):
             list(window_pages)
             completed.append(window)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        consume()
     assert completed == [Window(0, 10), Window(10, 20)]
 
 
@@ -49,7 +53,7 @@ def test_memory_is_bounded_by_a_fixed_number_of_buffered_pages(
     produced = 0
     lock = threading.Lock()
 
-    def pages(window: Window) -> Iterator[int]:
+    def pages(_: Window) -> Iterator[int]:
         nonlocal produced
         for page in range(50):
             with lock:
