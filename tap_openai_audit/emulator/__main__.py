@@ -1,0 +1,152 @@
+"""`openai-audit-emulator`: serve the emulated audit-log endpoint until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from tap_openai_audit.emulator.generator import generate_events
+from tap_openai_audit.emulator.server import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_COUNT,
+    DEFAULT_DAYS,
+    DEFAULT_SEED,
+    Emulator,
+)
+from tap_openai_audit.emulator.store import ORDERS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+_END_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _timestamp(text: str) -> int:
+    try:
+        return calendar.timegm(time.strptime(text, _END_FORMAT))
+    except ValueError:
+        msg = f"expected a UTC time like 2026-11-01T00:00:00Z, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _non_negative(kind: type[int | float]) -> argparse._ActionType:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            msg = f"expected a number, got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+        if value < 0:
+            msg = f"must be >= 0, got {text}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command's argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="openai-audit-emulator",
+        description="Serve a synthetic OpenAI organization's audit logs at "
+        "GET /v1/organization/audit_logs, for tests and demos.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
+    parser.add_argument(
+        "--port",
+        type=_non_negative(int),
+        default=8787,
+        help="0 picks a free port (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--events",
+        type=_non_negative(int),
+        default=DEFAULT_COUNT,
+        help="number of events (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="data seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--days",
+        type=_non_negative(float),
+        default=DEFAULT_DAYS,
+        help="days of history (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--end",
+        type=_timestamp,
+        default="2026-11-01T00:00:00Z",
+        help="end of history, exclusive (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="newest_first",
+        help="result order (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=_non_negative(float),
+        default=0.0,
+        help="delay before each data response (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--admin-key", default=DEFAULT_ADMIN_KEY, help="the Admin API key to accept"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator until SIGINT or SIGTERM; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    seconds = int(args.days * 86400)
+    if seconds < 1:
+        parser.error("--days must cover at least one second")
+    events = generate_events(
+        seed=args.seed, count=args.events, start=args.end - seconds, end=args.end
+    )
+    emulator = Emulator(
+        events,
+        admin_key=args.admin_key,
+        order=args.order,
+        latency=args.latency_ms / 1000,
+        host=args.host,
+        port=args.port,
+        verbose=args.verbose,
+    )
+    try:
+        emulator.start()
+    except OSError as error:
+        parser.exit(
+            1, f"openai-audit-emulator: cannot listen on {args.host}:{args.port}: {error}\n"
+        )
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    # The admin key is the emulator's own fake, so printing it is safe and saves a lookup.
+    sys.stdout.write(
+        f"openai-audit-emulator serving {len(events)} events at {emulator.url} "
+        f"admin_api_key={args.admin_key}\n"
+    )
+    sys.stdout.flush()
+    while not stopping.wait(0.5):
+        pass
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

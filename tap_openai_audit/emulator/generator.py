@@ -1,0 +1,144 @@
+"""Deterministic synthetic audit events: `generate_events`."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from typing import Any
+
+from tap_openai_audit.emulator.actors import Organization, build_organization, pick_actor
+from tap_openai_audit.emulator.catalog import event_types, is_tenant_scoped
+from tap_openai_audit.emulator.payloads import build_payload
+
+# Types whose events always name the project they changed.
+_PROJECT_SCOPED_PREFIXES = (
+    "api_key.",
+    "project.",
+    "rate_limit.",
+    "service_account.",
+    "checkpoint.permission.",
+    "role.assignment.",
+)
+# A bulk SCIM-like sync: the realistic source of many events in one second.
+_BURST_TYPES = ("user.added", "user.updated", "group.updated", "role.assignment.created")
+_BURST_MIN_COUNT = 2000  # below this, no run of more than one page in a second is promised
+_BURST_BASE = 101  # one more than the largest page, so a page boundary falls inside the run
+_COVERAGE_COPIES = 2  # each type appears this many times before the weighted remainder
+_TENANT_SHARE = 0.25  # share of tenant-scoped events in the remainder
+_HEAVY_TYPES = {"login.succeeded": 12, "logout.succeeded": 4, "login.failed": 3}
+_SECONDS_PER_DAY = 86400
+
+
+def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict[str, Any]]:
+    """Generate `count` API-shaped audit events with `effective_at` in ``[start, end)``.
+
+    The same arguments always give the same events. With ``count >= 298`` every event type
+    appears at least twice; several events share a second, and with ``count >= 2000`` more
+    than 100 of them share one second. Actor dicts are shared between events (memory), so
+    treat the events as read-only.
+
+    Args:
+        seed: seed of the pseudo-random source.
+        count: number of events.
+        start: inclusive lower bound, Unix seconds.
+        end: exclusive upper bound, Unix seconds; must be greater than `start`.
+
+    Returns:
+        The events, sorted by (effective_at, id).
+
+    Raises:
+        ValueError: if `count` is negative or the range is empty.
+    """
+    if count < 0:
+        msg = f"count must be >= 0, got {count}"
+        raise ValueError(msg)
+    if end <= start:
+        msg = f"end ({end}) must be greater than start ({start})"
+        raise ValueError(msg)
+    # A string seed mixes every argument in, so two calls that differ in any of them do not
+    # produce the same ids (a str seed is hashed deterministically, unlike hash()).
+    rng = random.Random(f"audit-emulator:{seed}:{count}:{start}:{end}")
+    org = build_organization(rng)
+    types = _pick_types(rng, count)
+    times = [start + rng.randrange(end - start) for _ in range(count)]
+    _add_ties(rng, times)
+    if count >= _BURST_MIN_COUNT:
+        _add_burst(rng, times, types, start, end)
+    ids = _make_ids(rng, times)
+    events = [
+        _event(rng, org, event_id, event_type, moment)
+        for event_id, event_type, moment in zip(ids, types, times, strict=True)
+    ]
+    events.sort(key=lambda event: (event["effective_at"], event["id"]))
+    return events
+
+
+def _pick_types(rng: random.Random, count: int) -> list[str]:
+    all_types = event_types()
+    coverage = [t for t in all_types for _ in range(_COVERAGE_COPIES)][:count]
+    tenant = [t for t in all_types if is_tenant_scoped(t)]
+    plain = [t for t in all_types if not is_tenant_scoped(t)]
+    weights = list(itertools.accumulate(_HEAVY_TYPES.get(t, 1) for t in plain))
+    rest = []
+    for _ in range(count - len(coverage)):
+        if rng.random() < _TENANT_SHARE:
+            rest.append(rng.choice(tenant))
+        else:
+            rest.append(rng.choices(plain, cum_weights=weights)[0])
+    return coverage + rest
+
+
+def _add_ties(rng: random.Random, times: list[int]) -> None:
+    # About one event in 25 copies another's second: small ties everywhere in the range.
+    for _ in range(len(times) // 25):
+        times[rng.randrange(len(times))] = times[rng.randrange(len(times))]
+
+
+def _add_burst(
+    rng: random.Random, times: list[int], types: list[str], start: int, end: int
+) -> None:
+    size = min(_BURST_BASE + rng.randrange(50), len(times) // 4)
+    moment = start + rng.randrange(end - start)
+    covered = min(len(event_types()) * _COVERAGE_COPIES, len(times))
+    # Only indices past the coverage block, so every type keeps its guaranteed events.
+    for index in rng.sample(range(covered, len(times)), size):
+        times[index] = moment
+        types[index] = rng.choice(_BURST_TYPES)
+
+
+def _make_ids(rng: random.Random, times: list[int]) -> list[str]:
+    days: dict[int, str] = {}
+    seen: set[str] = set()
+    ids = []
+    for moment in times:
+        day = moment // _SECONDS_PER_DAY
+        stamp = days.get(day)
+        if stamp is None:
+            stamp = days[day] = time.strftime("%Y%m%d", time.gmtime(day * _SECONDS_PER_DAY))
+        event_id = f"audit_log-{rng.getrandbits(64):016x}_{stamp}"
+        while event_id in seen:
+            event_id = f"audit_log-{rng.getrandbits(64):016x}_{stamp}"
+        seen.add(event_id)
+        ids.append(event_id)
+    return ids
+
+
+def _event(
+    rng: random.Random, org: Organization, event_id: str, event_type: str, moment: int
+) -> dict[str, Any]:
+    actor = pick_actor(rng, org)
+    project: dict[str, str] | None = None
+    if event_type.startswith(_PROJECT_SCOPED_PREFIXES):
+        project = rng.choice(org.projects)
+    elif actor is not None and actor["type"] == "api_key" and not is_tenant_scoped(event_type):
+        # "Admin actions taken via Admin API keys are associated with the default project."
+        project = org.default_project
+    event: dict[str, Any] = {"id": event_id, "type": event_type, "effective_at": moment}
+    if actor is not None:
+        event["actor"] = actor
+    if project is not None:
+        event["project"] = project
+    project_id = project["id"] if project is not None else org.default_project["id"]
+    event[event_type] = build_payload(event_type, rng, org, project_id)
+    return event
