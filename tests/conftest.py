@@ -1,0 +1,31 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tap_openai_audit.emulator import Emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key or tap setting from the developer's shell may leak into a test."""
+    for name in ("OPENAI_ADMIN_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    import os  # noqa: PLC0415 - only here, to list what to remove
+
+    for name in list(os.environ):
+        if name.startswith("TAP_OPENAI_AUDIT_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """The default organization, served newest first on an ephemeral port."""
+    with Emulator() as emu:
+        yield emu

@@ -1,0 +1,315 @@
+"""The extraction guarantees of design.md, against the emulator."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tap_openai_audit.emulator import Emulator, generate_events
+from tap_openai_audit.records import to_record
+from tap_openai_audit.timeutil import parse_rfc3339
+from tests.tap_runs import base_config, run_cli, run_in_process
+
+DAY = 86_400
+END = 1_793_491_200  # 2026-11-01T00:00:00Z, where the default organization ends
+END_ISO = "2026-11-01T00:00:00Z"
+START_ISO = "2026-10-02T00:00:00Z"  # 30 days before
+
+
+def _params(query: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in query:
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def _window_requests(emu: Emulator) -> list[dict[str, list[str]]]:
+    return [_params(r.query) for r in emu.requests if "effective_at[gte]" in dict(r.query)]
+
+
+def test_every_event_is_emitted_once_with_a_final_bookmark(emulator: Emulator) -> None:
+    run = run_in_process(base_config(emulator.url, start_date=START_ISO, end_date=END_ISO))
+    truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END)}
+    assert len(truth) > 1000
+    assert Counter(run.ids) == Counter(truth)  # each exactly once
+    assert run.bookmark is not None
+    assert parse_rfc3339(run.bookmark).timestamp() == END
+
+
+def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
+    emulator: Emulator,
+) -> None:
+    run_in_process(
+        base_config(
+            emulator.url, start_date=START_ISO, end_date=END_ISO, window_size_days=2.5, page_size=50
+        )
+    )
+    requests = _window_requests(emulator)
+    windows = [(int(p["effective_at[gte]"][0]), int(p["effective_at[lt]"][0])) for p in requests]
+    distinct = list(dict.fromkeys(windows))
+    assert distinct[0][0] == END - 30 * DAY
+    assert distinct[-1][1] == END
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(distinct))  # no gap, no overlap
+    assert all(end - start == int(2.5 * DAY) for start, end in distinct[:-1])
+    assert all(p["limit"] == ["50"] for p in requests)
+    # Inside a window: the first page has no cursor, each next one sends the last id seen.
+    for previous, current in itertools.pairwise(emulator.requests):
+        after = dict(current.query).get("after")
+        if after is not None:
+            assert (
+                dict(previous.query)["effective_at[gte]"]
+                == dict(current.query)["effective_at[gte]"]
+            )
+    assert sum("after" in p for p in requests) > 0
+
+
+def test_filters_go_out_as_repeated_bracket_parameters(emulator: Emulator) -> None:
+    config = base_config(
+        emulator.url,
+        start_date="2026-10-30T00:00:00Z",
+        end_date=END_ISO,
+        event_types=["api_key.created", "project.created"],
+        project_ids=["proj_a", "proj_b"],
+        actor_emails=["alice@example.com"],
+        actor_ids=["user_1"],
+        resource_ids=["res_1"],
+    )
+    run_in_process(config)
+    params = _window_requests(emulator)[0]
+    assert params["event_types[]"] == ["api_key.created", "project.created"]
+    assert params["project_ids[]"] == ["proj_a", "proj_b"]
+    assert params["actor_emails[]"] == ["alice@example.com"]
+    assert params["actor_ids[]"] == ["user_1"]
+    assert params["resource_ids[]"] == ["res_1"]
+    assert "tenant_only" not in params
+
+
+def test_tenant_only_reads_the_tenant_scoped_events(emulator: Emulator) -> None:
+    run = run_in_process(
+        base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, tenant_only=True)
+    )
+    assert all(p["tenant_only"] == ["true"] for p in _window_requests(emulator))
+    truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END, tenant_only=True)}
+    assert truth
+    assert set(run.ids) == truth
+
+
+def test_a_filtered_run_emits_exactly_the_matching_events(emulator: Emulator) -> None:
+    types = ["login.failed", "api_key.created", "project.updated"]
+    run = run_in_process(
+        base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, event_types=types)
+    )
+    truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END, event_types=types)}
+    assert truth
+    assert set(run.ids) == truth
+    assert {r["type"] for r in run.records} <= set(types)
+
+
+def _tied_events(count: int, second: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"audit_log-tie{n:04d}",
+            "type": "login.succeeded",
+            "effective_at": second,
+            "login.succeeded": {},
+        }
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("order", ["newest_first", "oldest_first", "shuffled"])
+def test_the_api_order_does_not_change_what_is_read(order: str) -> None:
+    events = generate_events(seed=5, count=1500, start=END - 5 * DAY, end=END)
+    events += _tied_events(230, END - 2 * DAY)  # many pages share one second
+    with Emulator(events, order=order) as emu:
+        run = run_in_process(
+            base_config(emu.url, start_date="2026-10-27T00:00:00Z", end_date=END_ISO, page_size=17)
+        )
+        truth = {e["id"] for e in emu.ground_truth(gte=END - 5 * DAY, lt=END)}
+    assert Counter(run.ids) == Counter(truth)
+
+
+def test_events_sharing_a_second_across_page_boundaries_are_all_read() -> None:
+    second = END - DAY // 2
+    with Emulator(_tied_events(250, second)) as emu:
+        run = run_in_process(
+            base_config(emu.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO, page_size=7)
+        )
+        pages = len(_window_requests(emu))
+    assert sorted(run.ids) == sorted(e["id"] for e in _tied_events(250, second))
+    assert pages == 36  # ceil(250 / 7): every page read, none twice
+
+
+def test_events_sharing_the_bookmarks_second_are_not_skipped() -> None:
+    second = END - 100
+    with Emulator(_tied_events(5, second)) as emu:
+        first = run_in_process(
+            base_config(emu.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO)
+        )
+        late = [{**e, "id": e["id"] + "-late"} for e in _tied_events(3, second)]
+        emu.add_events(late)
+        # A bookmark exactly on the shared second, and no lookback at all.
+        state = {
+            "bookmarks": {
+                "audit_logs": {
+                    "replication_key": "effective_at",
+                    "replication_key_value": "2026-10-31T23:58:20Z",
+                }
+            }
+        }
+        second_run = run_in_process(
+            base_config(emu.url, end_date=END_ISO, lookback_window=0), state=state
+        )
+    assert len(first.ids) == 5
+    assert {e["id"] for e in late} <= set(second_run.ids)
+
+
+def test_an_incremental_run_reads_new_and_late_events_and_the_lookback_only(
+    emulator: Emulator,
+) -> None:
+    first = run_in_process(base_config(emulator.url, start_date=START_ISO, end_date=END_ISO))
+    new = generate_events(seed=11, count=40, start=END, end=END + 3600)
+    late = [
+        {**e, "id": e["id"] + "-late"}
+        for e in generate_events(seed=12, count=6, start=END - 500, end=END - 60)
+    ]
+    emulator.add_events(new + late)
+    requests_before = len(emulator.requests)
+    second = run_in_process(
+        base_config(emulator.url, start_date=START_ISO, end_date="2026-11-02T00:00:00Z"),
+        state=first.final_state,
+    )
+    overlap = {e["id"] for e in emulator.ground_truth(gte=END - 600, lt=END)} - {
+        e["id"] for e in late
+    }
+    new_ids = {e["id"] for e in new}
+    late_ids = {e["id"] for e in late}
+    assert new_ids <= set(second.ids)
+    assert late_ids <= set(second.ids)
+    assert set(second.ids) == new_ids | late_ids | overlap  # nothing older than the lookback
+    second_run_requests = [_params(r.query) for r in emulator.requests[requests_before:]]
+    assert min(int(p["effective_at[gte]"][0]) for p in second_run_requests) == END - 600
+    assert second.bookmark is not None
+    assert parse_rfc3339(second.bookmark).timestamp() == END + DAY
+
+
+def test_without_start_date_the_history_is_found_not_walked_from_1970(
+    emulator: Emulator,
+) -> None:
+    run = run_in_process(base_config(emulator.url, end_date=END_ISO))
+    truth = emulator.ground_truth(lt=END)
+    assert set(run.ids) == {e["id"] for e in truth}
+    earliest = min(e["effective_at"] for e in truth)
+    window_starts = [int(p["effective_at[gte]"][0]) for p in _window_requests(emulator)]
+    assert min(window_starts) == earliest
+    probes = len(emulator.requests) - len(_window_requests(emulator))
+    assert probes <= 33  # a binary search over Unix time, not 20,000 empty windows
+
+
+def test_an_empty_organization_costs_one_request_and_sets_the_bookmark() -> None:
+    with Emulator([]) as emu:
+        run = run_in_process(base_config(emu.url, end_date=END_ISO))
+        assert len(emu.requests) == 1
+    assert run.ids == []
+    assert run.bookmark is not None
+    assert parse_rfc3339(run.bookmark).timestamp() == END
+
+
+def test_the_state_moves_after_each_window_and_never_backwards(emulator: Emulator) -> None:
+    run = run_in_process(
+        base_config(emulator.url, start_date="2026-10-22T00:00:00Z", end_date=END_ISO)
+    )
+    bookmarks = [s["bookmarks"]["audit_logs"].get("replication_key_value") for s in run.states]
+    moved = [b for b in bookmarks if b is not None]
+    assert len(set(moved)) == 10  # one per day window
+    assert moved == sorted(moved)
+    # No STATE may claim a point in time before a record of that time has been written.
+    covered = ""
+    for message in run.messages:
+        if message["type"] == "STATE":
+            covered = message["value"]["bookmarks"]["audit_logs"].get("replication_key_value") or ""
+        elif message["type"] == "RECORD":
+            assert message["record"]["effective_at"] >= covered
+
+
+@pytest.mark.parametrize("concurrency", [2, 4])
+def test_concurrent_windows_emit_the_same_records_and_state(
+    emulator: Emulator, concurrency: int
+) -> None:
+    config = base_config(emulator.url, start_date=START_ISO, end_date=END_ISO)
+    sequential = run_in_process(config)
+    concurrent = run_in_process({**config, "max_concurrency": concurrency})
+    assert concurrent.ids == sequential.ids  # same records, same order
+    assert concurrent.states == sequential.states
+
+
+def test_an_unknown_event_type_and_unknown_keys_are_kept_whole(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = {
+        "id": "audit_log-new1",
+        "type": "quantum_widget.entangled",
+        "effective_at": END - 10,
+        "actor": {
+            "type": "api_key",
+            "api_key": {
+                "id": "key_x",
+                "type": "service_account",
+                "service_account": {"id": "svc_1"},
+            },
+        },
+        "quantum_widget.entangled": {"id": "qw_1", "spin": "up", "nested": {"a": [1, 2]}},
+        "region": "eu",
+    }
+    with Emulator([event]) as emu, caplog.at_level(logging.WARNING):
+        run = run_in_process(
+            base_config(emu.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO)
+        )
+    [record] = run.records
+    assert record["type"] == "quantum_widget.entangled"
+    assert record["payload"] == event["quantum_widget.entangled"]
+    assert record["actor"] == event["actor"]
+    assert record["extra"] == {"region": "eu"}
+    assert "region" in caplog.text
+
+
+SEED = Path(__file__).parent.parent / "fixtures" / "seed_list_audit_logs_response.txt"
+
+
+def _seed_events() -> list[dict[str, Any]]:
+    # The reference page prints trailing commas after the event objects; drop them.
+    import json  # noqa: PLC0415
+
+    text = re.sub(r",(\s*[}\]])", r"\1", SEED.read_text())
+    events: list[dict[str, Any]] = json.loads(text)["data"]
+    return events
+
+
+def test_the_reference_sample_becomes_two_records_with_nothing_lost(tmp_path: Path) -> None:
+    events = _seed_events()
+    assert [e["type"] for e in events] == ["project.archived", "api_key.updated"]
+    with Emulator(events) as emu:
+        run = run_cli(
+            tmp_path,
+            base_config(
+                emu.url, start_date="2024-07-01T00:00:00Z", end_date="2024-08-01T00:00:00Z"
+            ),
+        )
+    assert run.returncode == 0, run.stderr
+    by_id = {r["id"]: r for r in run.records}
+    assert set(by_id) == {e["id"] for e in events}
+    for event in events:
+        record = by_id[event["id"]]
+        assert record == to_record(event)
+        assert record["actor"] == event["actor"]  # user_agent, ja3, ja4, ip details intact
+        assert record["payload"] == event[event["type"]]
+    session = by_id["audit_log-yyy__20240101"]["actor"]["session"]
+    assert session["ja3"] == "a497151ce4338a12c4418c44d375173e"
+    assert session["ip_address_details"]["city"] == "San Francisco"
+    assert by_id["audit_log-yyy__20240101"]["effective_at"] == "2024-07-12T17:09:50+00:00"

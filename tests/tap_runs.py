@@ -1,0 +1,108 @@
+"""Run the tap the way users do, capture what it prints, and check no secret leaked.
+
+Every run made through here asserts that the Admin key never appears in stdout or stderr,
+so that the whole suite watches for leaks, not one test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY
+from tap_openai_audit.tap import TapOpenAIAudit
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SECRETS = [DEFAULT_ADMIN_KEY]
+
+
+@dataclass
+class TapRun:
+    """What one run of the tap printed."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+    messages: list[dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.messages = [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+        assert_no_secret(self.stdout + self.stderr)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+
+    @property
+    def ids(self) -> list[str]:
+        return [record["id"] for record in self.records]
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    @property
+    def final_state(self) -> dict[str, Any]:
+        return self.states[-1]
+
+    @property
+    def bookmark(self) -> str | None:
+        value: str | None = (
+            self.final_state.get("bookmarks", {}).get("audit_logs", {}).get("replication_key_value")
+        )
+        return value
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, "the Admin API key appeared in the tap's output"
+
+
+def base_config(url: str, **settings: Any) -> dict[str, Any]:
+    return {"admin_api_key": DEFAULT_ADMIN_KEY, "api_url": url, **settings}
+
+
+def run_cli(  # noqa: PLR0913 - mirrors the CLI's options
+    tmp_path: Path,
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+) -> TapRun:
+    """Run `python -m tap_openai_audit` in a subprocess, as Meltano would."""
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config))
+    command = [sys.executable, "-m", "tap_openai_audit", "--config", str(config_path), *args]
+    if state is not None:
+        state_path = tmp_path / "state.json"
+        state_path.write_text(json.dumps(state))
+        command += ["--state", str(state_path)]
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TAP_OPENAI"))}
+    run_env.update(env or {})
+    done = subprocess.run(  # noqa: PLW1510 - the return code is part of the result
+        command, capture_output=True, text=True, timeout=timeout, env=run_env
+    )
+    return TapRun(done.stdout, done.stderr, done.returncode)
+
+
+def run_in_process(config: dict[str, Any], *, state: dict[str, Any] | None = None) -> TapRun:
+    """Run a sync inside the test process: faster, and exceptions surface as they are."""
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    stderr = io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        tap = TapOpenAIAudit(config=config, state=state, parse_env_config=False)
+        tap.sync_all()
+        stdout.flush()
+    raw = stdout.buffer
+    assert isinstance(raw, io.BytesIO)
+    return TapRun(raw.getvalue().decode("utf-8"), stderr.getvalue(), 0)
