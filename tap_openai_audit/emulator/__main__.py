@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.emulator.generator import generate_events
+from tap_openai_audit.emulator.generator import iter_events
 from tap_openai_audit.emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_COUNT,
@@ -111,9 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = int(args.days * 86400)
     if seconds < 1:
         parser.error("--days must cover at least one second")
-    events = generate_events(
-        seed=args.seed, count=args.events, start=args.end - seconds, end=args.end
-    )
+    events = iter_events(seed=args.seed, count=args.events, start=args.end - seconds, end=args.end)
     emulator = Emulator(
         events,
         admin_key=args.admin_key,
@@ -138,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     # The admin key is the emulator's own fake, so printing it is safe and saves a lookup.
     sys.stdout.write(
-        f"openai-audit-emulator serving {len(events)} events at {emulator.url} "
+        f"openai-audit-emulator serving {emulator.stats()['events']} events at {emulator.url} "
         f"admin_api_key={args.admin_key}\n"
     )
     sys.stdout.flush()

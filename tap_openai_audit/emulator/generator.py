@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_openai_audit.emulator.actors import Organization, build_organization, pick_actor
 from tap_openai_audit.emulator.catalog import event_types, is_tenant_scoped
 from tap_openai_audit.emulator.payloads import build_payload
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Types whose events always name the project they changed.
 _PROJECT_SCOPED_PREFIXES = (
@@ -35,8 +38,8 @@ def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict
 
     The same arguments always give the same events. With ``count >= 298`` every event type
     appears at least twice; several events share a second, and with ``count >= 2000`` more
-    than 100 of them share one second. Actor dicts are shared between events (memory), so
-    treat the events as read-only.
+    than 100 of them (all returned without `tenant_only`) share one second. Actor and project
+    dicts are shared between events (memory), so treat the events as read-only.
 
     Args:
         seed: seed of the pseudo-random source.
@@ -46,9 +49,18 @@ def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict
 
     Returns:
         The events, sorted by (effective_at, id).
+    """
+    return list(iter_events(seed=seed, count=count, start=start, end=end))
+
+
+def iter_events(*, seed: int, count: int, start: int, end: int) -> Iterator[dict[str, Any]]:
+    """Yield the events `generate_events` returns, one at a time, in the same order.
+
+    For a million events this avoids holding every event dict at once (the emulator keeps
+    only their serialized bytes).
 
     Raises:
-        ValueError: if `count` is negative or the range is empty.
+        ValueError: if `count` is negative or the range is empty (raised at once, not lazily).
     """
     if count < 0:
         msg = f"count must be >= 0, got {count}"
@@ -66,12 +78,9 @@ def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict
     if count >= _BURST_MIN_COUNT:
         _add_burst(rng, times, types, start, end)
     ids = _make_ids(rng, times)
-    events = [
-        _event(rng, org, event_id, event_type, moment)
-        for event_id, event_type, moment in zip(ids, types, times, strict=True)
-    ]
-    events.sort(key=lambda event: (event["effective_at"], event["id"]))
-    return events
+    # Decide the order first and build each event only when it is asked for.
+    order = sorted(range(count), key=lambda index: (times[index], ids[index]))
+    return (_event(rng, org, ids[index], types[index], times[index]) for index in order)
 
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:

@@ -12,9 +12,8 @@ import bisect
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -22,6 +21,8 @@ from tap_openai_audit.emulator.catalog import is_tenant_scoped
 from tap_openai_audit.emulator.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from tap_openai_audit.emulator.query import Filters, ListQuery
 
 ORDERS = ("newest_first", "oldest_first", "shuffled")
@@ -31,12 +32,14 @@ _REBUILD_THRESHOLD = 1000  # above this many new events, re-sorting beats one in
 Key = tuple[int, str]
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """One event: its serialized bytes and the fields the filters look at."""
+class StoredEvent(NamedTuple):
+    """One event: its serialized bytes and the fields the filters look at.
+
+    A NamedTuple because a million of them are built at start-up and tuples build fastest.
+    """
 
     key: Key  # (effective_at, id): the store's own order
-    shuffle_key: Key  # (hash of id, id): the "shuffled" order, fixed per id
+    shuffle_key: Key | None  # (hash of id, id): the "shuffled" order, fixed per id
     type: str
     tenant: bool
     project_id: str | None
@@ -65,20 +68,30 @@ class Page:
     has_more: bool
 
 
-def _dig(value: object, *path: str) -> object:
-    for name in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(name)
-    return value
+def _field(value: object, name: str) -> object:
+    # isinstance(dict) rather than Mapping: the abc check costs seconds over a million events.
+    return value.get(name) if isinstance(value, dict) else None
 
 
-def index_event(event: Mapping[str, Any]) -> StoredEvent:
+def _strings(*values: object) -> tuple[str, ...]:
+    return tuple(value for value in values if isinstance(value, str))
+
+
+def index_event(event: Mapping[str, Any], *, shuffled: bool = False) -> StoredEvent:
     """Serialize one API-shaped event and extract what the filters need.
+
+    Args:
+        event: the event, shaped as the API sends it.
+        shuffled: also compute the key of the "shuffled" order.
+
+    Returns:
+        The stored form.
 
     Raises:
         TypeError: if `id`, `type` or an integer `effective_at` is missing.
     """
+    if not isinstance(event, dict):
+        event = dict(event)
     event_id, event_type, moment = event.get("id"), event.get("type"), event.get("effective_at")
     if not isinstance(event_id, str) or not isinstance(event_type, str):
         msg = "an event needs a string `id` and `type`"
@@ -87,26 +100,33 @@ def index_event(event: Mapping[str, Any]) -> StoredEvent:
         msg = f"event {event_id}: `effective_at` must be integer Unix seconds"
         raise TypeError(msg)
     actor = event.get("actor")
-    actor_ids = (
-        _dig(actor, "session", "user", "id"),
-        _dig(actor, "api_key", "id"),
-        _dig(actor, "api_key", "user", "id"),
-        _dig(actor, "api_key", "service_account", "id"),
-    )
-    emails = (_dig(actor, "session", "user", "email"), _dig(actor, "api_key", "user", "email"))
-    project_id = _dig(event, "project", "id")
-    resource_id = _dig(event, event_type, "id")
-    digest = hashlib.blake2b(event_id.encode(), digest_size=8).digest()
+    session_user = _field(_field(actor, "session"), "user")
+    api_key = _field(actor, "api_key")
+    key_user = _field(api_key, "user")
+    project_id = _field(event.get("project"), "id")
+    resource_id = _field(event.get(event_type), "id")
+    shuffle_key = None
+    if shuffled:
+        digest = hashlib.blake2b(event_id.encode(), digest_size=8).digest()
+        shuffle_key = (int.from_bytes(digest, "big"), event_id)
+    # orjson returns bytes with a ~4 KiB allocation each; an exact-size copy lets a million
+    # stored events take ~0.6 GB instead of ~4 GB.
+    body = bytes(memoryview(orjson.dumps(event)))
     return StoredEvent(
         key=(moment, event_id),
-        shuffle_key=(int.from_bytes(digest, "big"), event_id),
+        shuffle_key=shuffle_key,
         type=event_type,
         tenant=is_tenant_scoped(event_type),
         project_id=project_id if isinstance(project_id, str) else None,
-        actor_ids=tuple(a for a in actor_ids if isinstance(a, str)),
-        actor_emails=tuple(e for e in emails if isinstance(e, str)),
+        actor_ids=_strings(
+            _field(session_user, "id"),
+            _field(api_key, "id"),
+            _field(key_user, "id"),
+            _field(_field(api_key, "service_account"), "id"),
+        ),
+        actor_emails=_strings(_field(session_user, "email"), _field(key_user, "email")),
         resource_id=resource_id if isinstance(resource_id, str) else None,
-        body=orjson.dumps(event),
+        body=body,
     )
 
 
@@ -156,7 +176,7 @@ class EventStore:
 
     def add(self, events: Iterable[Mapping[str, Any]]) -> list[str]:
         """Add events (an id already held is replaced) and return their ids."""
-        new = [index_event(event) for event in events]
+        new = [index_event(event, shuffled=self._shuffled) for event in events]
         with self._lock:
             if len(new) > _REBUILD_THRESHOLD:
                 self._by_id.update((event.key[1], event) for event in new)
@@ -193,7 +213,7 @@ class EventStore:
             )
             chosen = [event for event in self._events[low:high] if matches(event, filters)]
             if self._shuffled:
-                chosen.sort(key=lambda event: event.shuffle_key)
+                chosen.sort(key=self._rank)
             subset = Subset(
                 keys=[self._rank(event) for event in chosen],
                 bodies=[event.body for event in chosen],
@@ -205,7 +225,9 @@ class EventStore:
             return subset
 
     def _rank(self, event: StoredEvent) -> Key:
-        return event.shuffle_key if self._shuffled else event.key
+        if self._shuffled and event.shuffle_key is not None:
+            return event.shuffle_key
+        return event.key
 
     def _cursor(self, event_id: str, param: str) -> Key:
         # Position from the id's sort key, so a cursor the filters exclude still works.
