@@ -1,0 +1,32 @@
+"""Small HTTP helpers for talking to the emulator without a client library."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+LIST = "/organization/audit_logs"
+
+
+def get(
+    emu: Emulator,
+    params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+    *,
+    key: str | None = DEFAULT_ADMIN_KEY,
+    path: str = LIST,
+    timeout: float = 5.0,
+) -> requests.Response:
+    """GET a path under the emulator's /v1 with a bearer key (None: no Authorization)."""
+    headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+    return requests.get(emu.url + path, params=params, headers=headers, timeout=timeout)
+
+
+def page_ids(response: requests.Response) -> list[str]:
+    """Return the ids of a list page."""
+    return [event["id"] for event in response.json()["data"]]
