@@ -1,0 +1,164 @@
+"""`meltano.yml` mirrors the tap exactly, and its plugins are fully defined and pinned."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with singer-sdk; no stubs pinned
+from singer_sdk.mapper import PluginMapper
+
+from tap_openai_audit.emulator import default_events
+from tap_openai_audit.records import to_record
+from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
+from tap_openai_audit.tap import TapOpenAIAudit
+
+PROJECT = yaml.safe_load((Path(__file__).parent.parent / "meltano.yml").read_text("utf-8"))
+# JSON-schema type -> Meltano setting kind. A secret is `kind: password` (see below).
+KINDS = {"integer": "integer", "number": "decimal", "boolean": "boolean"}
+KINDS |= {"array": "array", "object": "object", "string": "string"}
+
+
+def _plugin(plugin_type: str, name: str) -> dict[str, Any]:
+    plugins = [p for p in PROJECT["plugins"][plugin_type] if p["name"] == name]
+    assert len(plugins) == 1, f"{plugin_type} {name} must be defined once"
+    plugin: dict[str, Any] = plugins[0]
+    return plugin
+
+
+def _about_settings() -> dict[str, dict[str, Any]]:
+    """The settings `tap-openai-audit --about --format=json` lists, builtin ones included."""
+    properties: dict[str, dict[str, Any]] = TapOpenAIAudit._get_about_info().settings["properties"]
+    return properties
+
+
+def _expected_kind(schema: dict[str, Any]) -> str:
+    if schema.get("secret"):
+        return "password"
+    (json_type,) = [t for t in schema["type"] if t != "null"]
+    if json_type == "string" and schema.get("format") == "date-time":
+        return "date_iso8601"
+    return KINDS[json_type]
+
+
+TAP = _plugin("extractors", "tap-openai-audit")
+
+
+def test_settings_are_exactly_the_taps_in_the_same_order() -> None:
+    assert [s["name"] for s in TAP["settings"]] == list(_about_settings())
+
+
+@pytest.mark.parametrize("name", list(_about_settings()))
+def test_each_setting_has_the_taps_kind_label_and_description(name: str) -> None:
+    schema = _about_settings()[name]
+    (setting,) = [s for s in TAP["settings"] if s["name"] == name]
+    assert setting["kind"] == _expected_kind(schema)
+    assert setting["label"] == schema["title"]
+    assert setting["description"] == schema["description"]
+    assert setting.get("sensitive", False) is bool(schema.get("secret"))
+
+
+def test_the_admin_key_is_a_sensitive_password() -> None:
+    (setting,) = [s for s in TAP["settings"] if s["name"] == "admin_api_key"]
+    assert setting["kind"] == "password"
+    assert setting["sensitive"] is True
+    assert "admin_api_key" not in TAP.get("config", {}), "no key in a committed file"
+
+
+def test_the_extractor_is_the_local_package_with_its_real_capabilities() -> None:
+    assert TAP["namespace"] == "tap_openai_audit"
+    assert TAP["pip_url"] == "-e ."
+    assert TAP["executable"] == "tap-openai-audit"
+    about = {str(c) for c in TapOpenAIAudit._get_about_info().capabilities}
+    assert set(TAP["capabilities"]) == about
+
+
+@pytest.mark.parametrize("name", ["tap-openai-audit-tenant", "tap-openai-audit-pseudonymized"])
+def test_inheriting_extractors_use_only_the_taps_settings(name: str) -> None:
+    plugin = _plugin("extractors", name)
+    assert plugin["inherit_from"] == "tap-openai-audit"
+    assert set(plugin.get("config", {})) <= set(_about_settings())
+
+
+def test_the_tenant_extractor_asks_for_tenant_scoped_events() -> None:
+    assert _plugin("extractors", "tap-openai-audit-tenant")["config"] == {"tenant_only": True}
+
+
+@pytest.mark.parametrize("name", ["target-postgres", "target-duckdb"])
+def test_loaders_are_fully_defined_and_pinned(name: str) -> None:
+    loader = _plugin("loaders", name)
+    assert {"namespace", "pip_url", "executable", "settings", "config"} <= set(loader)
+    for requirement in loader["pip_url"].split():
+        assert "==" in requirement, f"{requirement} is not pinned"
+    declared = {s["name"] for s in loader["settings"]}
+    assert set(loader["config"]) <= declared
+
+
+def test_target_postgres_is_the_meltanolabs_variant_with_a_password_key() -> None:
+    loader = _plugin("loaders", "target-postgres")
+    assert loader["variant"] == "meltanolabs"
+    assert loader["pip_url"].startswith("meltanolabs-target-postgres==")
+    # 0.8.1 refuses to start without the key, even under trust authentication.
+    assert loader["config"]["password"] == ""
+    (password,) = [s for s in loader["settings"] if s["name"] == "password"]
+    assert password["sensitive"] is True
+
+
+def test_duckdb_is_pinned_below_the_version_that_drops_a_row_per_batch() -> None:
+    pins = dict(r.split("==") for r in _plugin("loaders", "target-duckdb")["pip_url"].split())
+    major, minor = (int(part) for part in pins["duckdb"].split(".")[:2])
+    assert (major, minor) < (1, 3)
+
+
+def test_the_project_sends_no_usage_statistics() -> None:
+    assert PROJECT["send_anonymous_usage_stats"] is False
+    assert PROJECT["default_environment"] in {e["name"] for e in PROJECT["environments"]}
+
+
+def _pseudonymizer(map_config: dict[str, Any]) -> PluginMapper:
+    config = _plugin("extractors", "tap-openai-audit-pseudonymized")["config"]
+    mapper = PluginMapper(
+        plugin_config={**config, "stream_map_config": map_config},
+        logger=logging.getLogger("test"),
+    )
+    mapper.register_raw_stream_schema("audit_logs", AUDIT_LOG_SCHEMA, ["id"])
+    return mapper
+
+
+def _emails(value: object) -> list[str]:
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k == "email" and isinstance(v, str)]
+        return found + [e for v in value.values() for e in _emails(v)]
+    return []
+
+
+def test_the_pseudonymizing_map_replaces_every_actor_email_by_its_salted_hash() -> None:
+    (stream_map,) = _pseudonymizer({"email_salt": "pepper"}).stream_maps["audit_logs"]
+    records = [to_record(event) for event in default_events()[:500]]
+    hashed = 0
+    for record in records:
+        mapped = stream_map.transform(dict(record))
+        assert mapped is not None
+        originals, results = _emails(record["actor"]), _emails(mapped["actor"])
+        assert len(originals) == len(results)
+        for original, result in zip(originals, results, strict=True):
+            assert result == hashlib.sha256(f"pepper{original}".encode()).hexdigest()
+            hashed += 1
+        assert {k: v for k, v in mapped.items() if k != "actor"} == {
+            k: v for k, v in record.items() if k != "actor"
+        }
+    assert hashed > 100  # sessions and user keys both occur
+    assert (
+        stream_map.transformed_schema["properties"]["actor"]
+        == AUDIT_LOG_SCHEMA["properties"]["actor"]
+    )
+
+
+def test_the_pseudonymizing_map_fails_without_a_salt_rather_than_hash_unsalted() -> None:
+    (stream_map,) = _pseudonymizer({}).stream_maps["audit_logs"]
+    event = next(e for e in default_events() if _emails(e.get("actor")))
+    with pytest.raises(KeyError, match="email_salt"):
+        stream_map.transform(to_record(event))
