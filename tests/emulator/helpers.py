@@ -30,3 +30,8 @@ def get(
 def page_ids(response: requests.Response) -> list[str]:
     """Return the ids of a list page."""
     return [event["id"] for event in response.json()["data"]]
+
+
+def control_url(emu: Emulator, path: str) -> str:
+    """Return the URL of a control endpoint, e.g. ``control_url(emu, "stats")``."""
+    return emu.url.removesuffix("/v1") + "/_emulator/" + path
