@@ -7,6 +7,7 @@ Facts it relies on (see the API reference kept with the project): filters go out
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -204,8 +205,13 @@ class AuditLogClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            # Proxies from the environment still apply; only the per-request scan is skipped.
-            session.trust_env = True
+            # requests re-reads the proxy variables on every request, a measurable cost per
+            # page; read them once for the one URL used, exactly as requests would.
+            session.trust_env = False
+            session.proxies = requests.utils.get_environ_proxies(self._url)
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
             session.headers.update(
                 {
                     "Authorization": f"Bearer {self._settings.admin_api_key}",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import singer_sdk.singerlib as singer
 from singer_sdk import Stream
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
@@ -19,7 +21,7 @@ from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
 from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Generator, Iterable, Iterator
 
     from singer_sdk.helpers import types
 
@@ -48,6 +50,8 @@ class AuditLogsStream(Stream):
         super().__init__(*args, **kwargs)
         self._warned_extra_keys: set[str] = set()
         self.client: AuditLogClient | None = None
+        self._checked_mask: object = None
+        self._mask_deselects = True
 
     @override
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
@@ -131,6 +135,37 @@ class AuditLogsStream(Stream):
         state["replication_key_value"] = to_rfc3339(window.end)
         self.state_manager.is_flushed = False
         self._write_state_message()
+
+    @override
+    def _generate_record_messages(
+        self, record: types.Record
+    ) -> Generator[singer.RecordMessage, None, None]:
+        """The SDK's record path, without its per-record selection walk when nothing is deselected.
+
+        The SDK walks every nested dict of every record against the selection mask even when
+        the catalog selects everything, the usual case: that walk was the largest single cost
+        of a record (about a quarter of the tap's CPU in a profile). Conformance is already off.
+        Any deselection in the catalog takes the SDK's own path unchanged.
+        """
+        if self._deselects_anything():
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=utc_now(),
+                )
+
+    def _deselects_anything(self) -> bool:
+        mask = self.mask  # rebuilt by the SDK when a catalog is applied
+        if mask is not self._checked_mask:
+            self._checked_mask = mask
+            self._mask_deselects = not all(mask.values())
+        return self._mask_deselects
 
     @override
     def _increment_stream_state(

@@ -95,12 +95,17 @@ def run_cli(  # noqa: PLR0913 - mirrors the CLI's options
     return TapRun(done.stdout, done.stderr, done.returncode)
 
 
-def run_in_process(config: dict[str, Any], *, state: dict[str, Any] | None = None) -> TapRun:
+def run_in_process(
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> TapRun:
     """Run a sync inside the test process: faster, and exceptions surface as they are."""
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     stderr = io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
-        tap = TapOpenAIAudit(config=config, state=state, parse_env_config=False)
+        tap = TapOpenAIAudit(config=config, state=state, catalog=catalog, parse_env_config=False)
         tap.sync_all()
         stdout.flush()
     raw = stdout.buffer

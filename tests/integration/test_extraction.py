@@ -13,6 +13,7 @@ import pytest
 
 from tap_openai_audit.emulator import Emulator, generate_events
 from tap_openai_audit.records import to_record
+from tap_openai_audit.tap import TapOpenAIAudit
 from tap_openai_audit.timeutil import parse_rfc3339
 from tests.tap_runs import base_config, run_cli, run_in_process
 
@@ -313,3 +314,14 @@ def test_the_reference_sample_becomes_two_records_with_nothing_lost(tmp_path: Pa
     assert session["ja3"] == "a497151ce4338a12c4418c44d375173e"
     assert session["ip_address_details"]["city"] == "San Francisco"
     assert by_id["audit_log-yyy__20240101"]["effective_at"] == "2024-07-12T17:09:50+00:00"
+
+
+def test_a_deselected_property_is_left_out_of_every_record(emulator: Emulator) -> None:
+    config = base_config(emulator.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO)
+    catalog = TapOpenAIAudit(config=config, parse_env_config=False).catalog_dict
+    for entry in catalog["streams"][0]["metadata"]:
+        if entry["breadcrumb"] == ["properties", "actor"]:
+            entry["metadata"]["selected"] = False
+    run = run_in_process(config, catalog=catalog)
+    assert run.records
+    assert all("actor" not in record and "payload" in record for record in run.records)
