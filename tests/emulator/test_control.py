@@ -1,0 +1,98 @@
+"""Control endpoints under /_emulator/: add events, queue faults, set latency, read stats."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from tap_openai_audit.emulator import Emulator, generate_events
+from tests.emulator.helpers import control_url, get
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(generate_events(seed=4, count=300, start=0, end=86400)) as emulator:
+        yield emulator
+
+
+def _post(emu: Emulator, path: str, body: Any) -> requests.Response:
+    return requests.post(control_url(emu, path), json=body, timeout=5)
+
+
+def _stats(emu: Emulator) -> dict[str, int]:
+    stats: dict[str, int] = requests.get(control_url(emu, "stats"), timeout=5).json()
+    return stats
+
+
+def test_stats_counts_events_and_data_requests_but_not_control_calls(emu: Emulator) -> None:
+    assert _stats(emu)["events"] == 300
+    get(emu)
+    get(emu)
+    stats = _stats(emu)
+    assert stats["data_requests"] == 2
+    assert emu.data_request_count == 2
+    assert all(r.path.startswith("/v1/") for r in emu.requests)
+
+
+def test_post_events_adds_new_and_late_events_relative_to_now(emu: Emulator) -> None:
+    now = int(time.time())
+    response = _post(emu, "events", {"count": 5, "late": 4, "late_seconds": 300, "seed": 3})
+    assert response.status_code == 200
+    added = response.json()["added"]
+    assert len(added) == len(set(added)) == 9
+    assert _stats(emu)["events"] == 309
+    held = {e["id"]: e for e in emu.ground_truth() + emu.ground_truth(tenant_only=True)}
+    times = [held[i]["effective_at"] for i in added]
+    assert all(now - 61 <= t <= now + 1 for t in times[:5]), "new: within the last minute"
+    assert all(now - 301 <= t < now - 59 for t in times[5:]), "late: older than a minute"
+
+
+def test_post_events_without_seed_twice_adds_distinct_events(emu: Emulator) -> None:
+    first = _post(emu, "events", {"count": 3}).json()["added"]
+    second = _post(emu, "events", {"count": 3}).json()["added"]
+    assert set(first).isdisjoint(second)
+    assert _stats(emu)["events"] == 306
+
+
+def test_post_faults_queues_them_for_data_requests(emu: Emulator) -> None:
+    specs = [{"kind": "status", "code": 429, "retry_after": "2"}, {"kind": "missing_data"}]
+    assert _post(emu, "faults", specs).json() == {"queued": 2}
+    limited = get(emu)
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "2"
+    assert "data" not in get(emu).json()
+    assert "data" in get(emu).json()
+
+
+def test_post_latency_sets_the_delay(emu: Emulator) -> None:
+    assert _post(emu, "latency", {"seconds": 0.25}).json() == {"seconds": 0.25}
+    assert emu.latency == 0.25
+    assert get(emu).elapsed.total_seconds() >= 0.25
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("faults", [{"kind": "explode"}]),
+        ("faults", {"kind": "drop"}),
+        ("latency", {"seconds": -1}),
+        ("events", {"count": -5}),
+        ("events", {"late": 2, "late_seconds": 30}),
+    ],
+)
+def test_bad_control_requests_get_400(emu: Emulator, path: str, body: Any) -> None:
+    response = _post(emu, path, body)
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_malformed_json_and_unknown_endpoint(emu: Emulator) -> None:
+    response = requests.post(control_url(emu, "latency"), data=b"{not json", timeout=5)
+    assert response.status_code == 400
+    assert requests.get(control_url(emu, "nothing"), timeout=5).status_code == 404
