@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator, Fault, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339
-from tests.tap_runs import assert_no_secret, base_config
+from tests.tap_runs import TapRun, assert_no_secret, base_config, run_cli
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -86,6 +86,19 @@ def bookmarks(states: Iterable[dict[str, Any]]) -> list[int]:
 
 def window_start(query: tuple[tuple[str, str], ...]) -> int:
     return int(dict(query)["effective_at[gte]"])
+
+
+def run_tap(
+    tmp_path: Path,
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+) -> TapRun:
+    """`run_cli`, also refusing output that carries the key's masked form."""
+    run = run_cli(tmp_path, config, state=state, args=args)
+    assert_no_key_trace(run.stdout + run.stderr)
+    return run
 
 
 def assert_no_key_trace(text: str) -> None:

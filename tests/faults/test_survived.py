@@ -23,11 +23,11 @@ from tests.faults.support import (
     pages_in,
     passes,
     retries,
+    run_tap,
     small_org,
     truth,
     window_start,
 )
-from tests.tap_runs import run_cli
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,7 +103,7 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
     case = CASES[name]
     with org as emu:
         emu.inject(*_into_second_window(emu), *case.faults())
-        run = run_cli(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, request_timeout=TIMEOUT))
+        run = run_tap(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, request_timeout=TIMEOUT))
         expected = truth(emu, gte=END - 3 * DAY)
         served = emu.requests
     assert run.returncode == 0, run.stderr
@@ -134,9 +134,9 @@ def test_faults_past_the_retry_bound_fail_clearly_and_a_rerun_completes(
         # Seven 429s in a row on the second window: the first try and all six retries.
         emu.inject(*_into_second_window(emu), *[Fault.status(429, retry_after="0")] * 7)
         config = config_for(emu.url, page_size=PAGE_SIZE, lookback_window=0)
-        failed = run_cli(tmp_path, config)
+        failed = run_tap(tmp_path, config)
         failed_window = window_start(emu.requests[-1].query)
-        rerun = run_cli(tmp_path, config, state=failed.final_state)
+        rerun = run_tap(tmp_path, config, state=failed.final_state)
         expected = truth(emu, gte=END - 3 * DAY)
         first_window = truth(emu, gte=END - 3 * DAY, lt=END - 2 * DAY)
     assert failed.returncode == 1
