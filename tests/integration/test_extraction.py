@@ -244,7 +244,7 @@ def test_concurrent_windows_emit_the_same_records_and_state(
     emulator: Emulator, concurrency: int
 ) -> None:
     config = base_config(emulator.url, start_date=START_ISO, end_date=END_ISO)
-    sequential = run_in_process(config)
+    sequential = run_in_process({**config, "max_concurrency": 1})
     concurrent = run_in_process({**config, "max_concurrency": concurrency})
     assert concurrent.ids == sequential.ids  # same records, same order
     assert concurrent.states == sequential.states

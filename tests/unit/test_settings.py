@@ -91,6 +91,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.filters == ()
     assert settings.tenant_only is False
     assert settings.request_timeout == 60
+    assert settings.max_concurrency == 4
     assert settings.user_agent == "tap-openai-audit/0.1.0"
 
 
