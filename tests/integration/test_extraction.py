@@ -48,7 +48,12 @@ def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
 ) -> None:
     run_in_process(
         base_config(
-            emulator.url, start_date=START_ISO, end_date=END_ISO, window_size_days=2.5, page_size=50
+            emulator.url,
+            start_date=START_ISO,
+            end_date=END_ISO,
+            window_size_days=2.5,
+            page_size=50,
+            max_concurrency=1,  # one request at a time, so their order is the tap's
         )
     )
     requests = _window_requests(emulator)
