@@ -3,6 +3,7 @@
 The tree::
 
     TapOpenAIAuditError          anything the tap reports as a clean, actionable failure
+    ├── MissingKeyError          no Admin API key where a request is about to be sent
     └── AuditLogAPIError         the API said no, or said something the tap cannot trust
         ├── RetriesExhausted     429, 5xx, timeouts or dropped connections past the retry bound
         ├── AccessDenied         401 or 403: a key or organization problem no retry will fix
@@ -10,7 +11,7 @@ The tree::
         ├── MalformedResponse    a 200 whose body is not the documented envelope
         └── PaginationError      a cursor that repeats, or `has_more` with an empty page
 
-Invalid settings are not in this tree: they are refused by the SDK's own
+Other invalid settings are not in this tree: they are refused by the SDK's own
 `ConfigValidationError` path, before the tap is built and before any request.
 Messages never carry the key, and quote response bodies only through `redact`.
 """
@@ -20,6 +21,10 @@ from __future__ import annotations
 
 class TapOpenAIAuditError(Exception):
     """A failure the command line reports as one line and a non-zero exit."""
+
+
+class MissingKeyError(TapOpenAIAuditError):
+    """A sync or a connection test was asked for without an Admin API key."""
 
 
 class AuditLogAPIError(TapOpenAIAuditError):

@@ -9,7 +9,7 @@ import re
 # (an address like "a::b@x" is not an IP).
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # OpenAI keys, also in the masked form the API echoes back ("sk-admin***abcd").
-    (re.compile(r"\bsk-[A-Za-z0-9_\-*.]+"), "[key]"),
+    (re.compile(r"\bsk-[A-Za-z0-9_\-*]+"), "[key]"),
     (re.compile(r"(?i)\bbearer\s+\S+"), "Bearer [key]"),
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "[email]"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip]"),

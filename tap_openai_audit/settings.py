@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from singer_sdk import typing as th
 
 from tap_openai_audit import __version__
+from tap_openai_audit.errors import MissingKeyError
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
 
 if TYPE_CHECKING:
@@ -133,6 +134,19 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
 ).to_dict()
 
 
+def request_settings(config: Mapping[str, Any]) -> Settings:
+    """The settings for a run that sends requests: the key is required from here on.
+
+    Raises:
+        MissingKeyError: when neither the config nor the environment has a key; every other
+            setting was already checked when the tap was built.
+    """
+    try:
+        return Settings.from_config(config)
+    except ValueError as exc:
+        raise MissingKeyError(str(exc)) from None
+
+
 def known_event_types() -> frozenset[str]:
     """The event types of the official `openai` package the tap was built against."""
     text = resources.files("tap_openai_audit").joinpath("data/audit_log_event_types.json")
@@ -158,9 +172,16 @@ class Settings:
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+        cls,
+        config: Mapping[str, Any],
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_key: bool = True,
     ) -> Settings:
         """Check `config` (already valid against `CONFIG_SCHEMA`) and type it.
+
+        Discovery and `--about` need no key (so `meltano select --list` works before one is
+        set): they pass `require_key=False`. Anything that sends a request requires it.
 
         Raises:
             ValueError: with one line per problem, each naming its setting.
@@ -168,7 +189,7 @@ class Settings:
         env = os.environ if environ is None else environ
         errors: list[str] = []
         admin_api_key = config.get("admin_api_key") or env.get(ADMIN_KEY_ENV, "")
-        if not admin_api_key:
+        if not admin_api_key and require_key:
             errors.append(
                 f"admin_api_key: not set. Set it in the config, in "
                 f"TAP_OPENAI_AUDIT_ADMIN_API_KEY (Meltano), or in {ADMIN_KEY_ENV}."

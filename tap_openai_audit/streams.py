@@ -16,7 +16,7 @@ from tap_openai_audit.errors import TapOpenAIAuditError
 from tap_openai_audit.fetcher import read_windows
 from tap_openai_audit.records import to_record
 from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
-from tap_openai_audit.settings import Settings
+from tap_openai_audit.settings import request_settings
 from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
 from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
 
@@ -55,7 +55,7 @@ class AuditLogsStream(Stream):
 
     @override
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
-        settings = Settings.from_config(self.config)
+        settings = request_settings(self.config)
         upper = settings.end if settings.end is not None else int(time.time())
         bookmark = self._bookmark()
         lower = lower_bound(

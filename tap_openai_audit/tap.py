@@ -8,10 +8,11 @@ from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
+from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_openai_audit.client import AuditLogClient
-from tap_openai_audit.settings import CONFIG_SCHEMA, Settings
+from tap_openai_audit.settings import CONFIG_SCHEMA, Settings, request_settings
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
@@ -49,7 +50,7 @@ class TapOpenAIAudit(Tap):
         errors = super()._validate_config(raise_errors=False)
         if not errors:
             try:
-                Settings.from_config(self.config)
+                Settings.from_config(self.config, require_key=False)
             except ValueError as exc:
                 errors = str(exc).splitlines()
         if errors and raise_errors:
@@ -61,7 +62,7 @@ class TapOpenAIAudit(Tap):
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
         """`--test`: one cheap request that says whether the key and the URL work."""
-        if value != "true":  # "schema" and "false" keep the SDK's behaviour
+        if value != CliTestOptionValue.All.value:  # "schema" and "disabled" keep the SDK's
             super().cb_test(ctx, param, value)
             return
         config = ctx.params.get("config")
@@ -70,7 +71,7 @@ class TapOpenAIAudit(Tap):
             parse_env_config=False if config is None else config.parse_env,
             validate_config=True,
         )
-        settings = Settings.from_config(tap.config)
+        settings = request_settings(tap.config)
         client = AuditLogClient(settings, logger=tap.logger)
         page = client.fetch([("limit", "1")])
         latest = (

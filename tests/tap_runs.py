@@ -34,7 +34,10 @@ class TapRun:
     messages: list[dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.messages = [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+        # Singer messages only: --about and --version print other things on stdout.
+        self.messages = [
+            json.loads(line) for line in self.stdout.splitlines() if line.startswith('{"type":')
+        ]
         assert_no_secret(self.stdout + self.stderr)
 
     @property

@@ -3,6 +3,7 @@ from typing import Any
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_openai_audit.errors import MissingKeyError
 from tap_openai_audit.settings import CONFIG_SCHEMA, Settings
 from tap_openai_audit.tap import TapOpenAIAudit
 
@@ -64,14 +65,22 @@ def test_end_date_before_start_date_is_refused() -> None:
     assert errors == ["end_date: must be later than start_date."]
 
 
-def test_a_missing_key_names_every_place_it_can_come_from(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("OPENAI_ADMIN_KEY", raising=False)
-    errors = _errors({"api_url": VALID["api_url"]})
-    assert len(errors) == 1
-    assert "admin_api_key" in errors[0]
-    assert "OPENAI_ADMIN_KEY" in errors[0]
+def test_a_missing_key_names_every_place_it_can_come_from() -> None:
+    with pytest.raises(ValueError, match="admin_api_key") as caught:
+        Settings.from_config({"api_url": VALID["api_url"]}, {})
+    assert "OPENAI_ADMIN_KEY" in str(caught.value)
+    assert "TAP_OPENAI_AUDIT_ADMIN_API_KEY" in str(caught.value)
+
+
+def test_discovery_needs_no_key() -> None:
+    tap = TapOpenAIAudit(config={"api_url": VALID["api_url"]}, parse_env_config=False)
+    assert tap.catalog_dict["streams"][0]["tap_stream_id"] == "audit_logs"
+
+
+def test_a_sync_without_a_key_is_refused_before_any_request() -> None:
+    tap = TapOpenAIAudit(config={"api_url": "http://127.0.0.1:9/v1"}, parse_env_config=False)
+    with pytest.raises(MissingKeyError, match="admin_api_key: not set"):
+        tap.sync_all()
 
 
 def test_the_key_falls_back_to_openai_admin_key() -> None:

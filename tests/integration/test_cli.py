@@ -1,0 +1,80 @@
+"""The command line as users and Meltano call it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from tests.tap_runs import base_config, run_cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_connection_test_passes_with_one_request(emulator: Emulator, tmp_path: Path) -> None:
+    run = run_cli(tmp_path, base_config(emulator.url), args=("--test",))
+    assert run.returncode == 0, run.stderr
+    assert "Connection test passed" in run.stderr
+    assert emulator.data_request_count == 1
+    assert run.records == []
+
+
+def test_connection_test_says_plainly_when_the_key_is_refused(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = {**base_config(emulator.url), "admin_api_key": "sk-admin-not-the-right-one-1234"}
+    run = run_cli(tmp_path, config, args=("--test",))
+    assert run.returncode == 1
+    assert "401" in run.stderr
+    assert "Admin API key" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "sk-admin-not-the-right-one" not in run.stderr
+    assert "***" not in run.stderr  # not even the masked form the API echoes back
+
+
+def test_the_key_can_come_from_openai_admin_key(emulator: Emulator, tmp_path: Path) -> None:
+    config = {
+        "api_url": emulator.url,
+        "start_date": "2026-10-31T00:00:00Z",
+        "end_date": "2026-11-01T00:00:00Z",
+    }
+    run = run_cli(tmp_path, config, env={"OPENAI_ADMIN_KEY": DEFAULT_ADMIN_KEY})
+    assert run.returncode == 0, run.stderr
+    assert run.records
+
+
+def test_a_missing_key_fails_cleanly_before_any_request(emulator: Emulator, tmp_path: Path) -> None:
+    run = run_cli(tmp_path, {"api_url": emulator.url})
+    assert run.returncode == 1
+    assert "admin_api_key: not set" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert emulator.data_request_count == 0
+
+
+def test_about_and_discovery_need_no_key_and_show_none(tmp_path: Path) -> None:
+    about = run_cli(
+        tmp_path, {"admin_api_key": DEFAULT_ADMIN_KEY}, args=("--about", "--format=json")
+    )
+    assert about.returncode == 0, about.stderr
+    info = json.loads(about.stdout)
+    assert info["settings"]["properties"]["admin_api_key"]["secret"] is True
+    assert "batch" not in info["capabilities"]  # not offered: see tap.py
+    discover = run_cli(tmp_path, {}, args=("--discover",))
+    assert discover.returncode == 0, discover.stderr
+    stream = json.loads(discover.stdout)["streams"][0]
+    assert stream["tap_stream_id"] == "audit_logs"
+    assert stream["key_properties"] == ["id"]
+    assert stream["replication_key"] == "effective_at"
+
+
+def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path: Path) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from pathlib import Path as _Path  # noqa: PLC0415
+
+    script = _Path(sys.executable).parent / "tap-openai-audit"
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
+    assert "tap-openai-audit v0.1.0" in done.stdout + done.stderr
+    run = run_cli(tmp_path, {}, args=("--version",))
+    assert "tap-openai-audit v0.1.0" in run.stdout + run.stderr
