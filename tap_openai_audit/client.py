@@ -42,6 +42,7 @@ _ADMIN_KEY_HELP = (
     "Use an Admin API key (only an Organization Owner can create one, under Settings > "
     "Organization > Admin keys), set as admin_api_key or OPENAI_ADMIN_KEY."
 )
+_RERUN = "Rerun later; the bookmark stays at the last completed window."
 _AUDIT_LOGGING_HELP = (
     "Check that the key is an Admin API key, not a project key, and that audit logging is "
     "activated for the organization (Settings > Organization > Data controls)."
@@ -104,17 +105,25 @@ class AuditLogClient:
             if not page.events:
                 msg = (
                     f"The API answered has_more=true with an empty page for window "
-                    f"{window.start}..{window.end}; stopping rather than looping. "
-                    "Rerun later; the bookmark stays at the last completed window."
+                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
                 )
                 raise PaginationError(msg)
-            # The cursor is the last event's id; the envelope's last_id says so when present.
-            after = page.last_id or str(page.events[-1]["id"])
-            if after in cursors:
+            # `after` is "the ID of the last object" received (API reference). A `last_id`
+            # naming anything else would move the cursor outside this page, e.g. back to an
+            # earlier window, and end the window early with events unread: refuse it.
+            after = str(page.events[-1]["id"])
+            repeated = page.last_id if page.last_id in cursors else after
+            if repeated in cursors:
                 msg = (
-                    f"The API returned cursor {after!r} twice for window "
-                    f"{window.start}..{window.end}; stopping rather than looping. "
-                    "Rerun later; the bookmark stays at the last completed window."
+                    f"The API returned cursor {repeated!r} twice for window "
+                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
+                )
+                raise PaginationError(msg)
+            if page.last_id is not None and page.last_id != after:
+                msg = (
+                    f"The API's last_id {page.last_id!r} is not the id of the page's last event "
+                    f"{after!r} (window {window.start}..{window.end}); following it could skip "
+                    f"events, so the tap stops. {_RERUN}"
                 )
                 raise PaginationError(msg)
             cursors.add(after)
