@@ -1,7 +1,9 @@
 """Transient faults are retried and nothing is lost: every id of the ground truth, once each.
 
 Each fault hits a page in the middle of the second of three windows (a request that carries a
-cursor), so that the retry must resend the same cursor for the window to be read whole.
+cursor), so that the retry must resend the same cursor for the window to be read whole. That
+placement needs one request at a time (`max_concurrency` 1); the default of several windows at
+once is run too, the faults then landing on whichever requests come first.
 """
 
 from __future__ import annotations
@@ -103,7 +105,10 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
     case = CASES[name]
     with org as emu:
         emu.inject(*_into_second_window(emu), *case.faults())
-        run = run_tap(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, request_timeout=TIMEOUT))
+        config = config_for(
+            emu.url, page_size=PAGE_SIZE, request_timeout=TIMEOUT, max_concurrency=1
+        )
+        run = run_tap(tmp_path, config)
         expected = truth(emu, gte=END - 3 * DAY)
         served = emu.requests
     assert run.returncode == 0, run.stderr
@@ -127,13 +132,41 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
         assert all("after" in dict(query) for query in repeated)
 
 
+@pytest.mark.parametrize("concurrency", [2, 4])
+def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
+    concurrency: int, org: Emulator, tmp_path: Path
+) -> None:
+    with org as emu:
+        emu.inject(
+            *passes(2),
+            Fault.status(503),
+            Fault.drop(),
+            Fault.status(429, retry_after="0"),
+            *passes(3),
+            Fault.status(500),
+            Fault.slow(TIMEOUT + 1.0),
+            Fault.status(504),
+        )
+        config = config_for(
+            emu.url, page_size=PAGE_SIZE, request_timeout=TIMEOUT, max_concurrency=concurrency
+        )
+        run = run_tap(tmp_path, config)
+        expected = truth(emu, gte=END - 3 * DAY)
+    assert run.returncode == 0, run.stderr
+    assert Counter(run.ids) == Counter(expected)
+    assert len(retries(run.stderr)) == 6
+    marks = bookmarks(run.states)
+    assert marks == sorted(marks)  # the bookmark never moves back
+    assert set(marks) == {END - 2 * DAY, END - DAY, END}  # one per completed window
+
+
 def test_faults_past_the_retry_bound_fail_clearly_and_a_rerun_completes(
     org: Emulator, tmp_path: Path
 ) -> None:
     with org as emu:
         # Seven 429s in a row on the second window: the first try and all six retries.
         emu.inject(*_into_second_window(emu), *[Fault.status(429, retry_after="0")] * 7)
-        config = config_for(emu.url, page_size=PAGE_SIZE, lookback_window=0)
+        config = config_for(emu.url, page_size=PAGE_SIZE, lookback_window=0, max_concurrency=1)
         failed = run_tap(tmp_path, config)
         failed_window = window_start(emu.requests[-1].query)
         rerun = run_tap(tmp_path, config, state=failed.final_state)

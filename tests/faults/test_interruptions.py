@@ -1,0 +1,83 @@
+"""A run killed mid-window resumes from its last STATE: nothing lost, one window read again.
+
+The emulator is slowed so that each window takes several paced pages; the run is interrupted
+once two windows are complete and a record of the third has been read. `lookback_window` is
+0 so that what is read twice is exactly what the window guarantee allows, nothing more.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_openai_audit.emulator import Emulator
+from tests.faults.support import (
+    DAY,
+    END,
+    LiveRun,
+    bookmarks,
+    config_for,
+    run_tap,
+    small_org,
+    truth,
+    window_start,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+WINDOW = DAY // 2
+START = END - 3 * DAY
+
+
+def _two_windows_done_and_third_begun(messages: list[dict[str, Any]]) -> bool:
+    kinds: list[str] = [message["type"] for message in messages]
+    if kinds.count("STATE") < 2:
+        return False
+    return kinds[-1] == "RECORD"  # a record after the second STATE: mid-window
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_an_interrupted_run_resumes_from_its_last_state_reading_one_window_again(
+    how: str, tmp_path: Path
+) -> None:
+    with Emulator(small_org(), latency=0.05) as emu:
+        config = config_for(emu.url, window_size_days=0.5, page_size=8, lookback_window=0)
+        live = LiveRun.start(tmp_path, config)
+        live.read_until(_two_windows_done_and_third_begun)
+        returncode, stderr = live.stop(getattr(signal, how))
+        assert live.states, "no STATE was emitted before the interruption"
+        bookmark = bookmarks(live.states)[-1]
+        emu.latency = 0
+        # Told apart by User-Agent: the killed run's last request may be recorded late.
+        rerun = run_tap(tmp_path, {**config, "user_agent": "rerun"}, state=live.states[-1])
+        rerun_requests = [r for r in emu.requests if r.headers.get("User-Agent") == "rerun"]
+        expected = truth(emu, gte=START)
+        before_bookmark = truth(emu, gte=START, lt=bookmark)
+        in_flight = truth(emu, gte=bookmark, lt=bookmark + WINDOW)
+    if how == "SIGKILL":
+        assert returncode == -signal.SIGKILL
+    else:
+        # The SDK's handler writes the state and exits 0 (observed; see the report).
+        assert returncode == 0, stderr
+        assert "Gracefully shutting down" in stderr
+        assert "Traceback" not in stderr
+    first = set(live.ids)
+    # The bookmark is a window boundary at or past the two completed windows, never past
+    # the window in flight: every record before it was emitted.
+    assert (bookmark - START) % WINDOW == 0
+    assert bookmark >= START + 2 * WINDOW
+    assert before_bookmark <= first
+    assert first - before_bookmark <= in_flight
+    # The rerun starts at the bookmark and completes.
+    assert rerun.returncode == 0, rerun.stderr
+    # Several windows are read at once: the oldest the rerun asks for is the bookmark.
+    assert min(window_start(r.query) for r in rerun_requests) == bookmark
+    assert bookmarks(rerun.states)[-1] == END
+    # Nothing lost; what is read twice is the in-flight window's records, no more.
+    assert first | set(rerun.ids) == expected
+    twice = first & set(rerun.ids)
+    assert twice == first - before_bookmark
+    assert twice <= in_flight
