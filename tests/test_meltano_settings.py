@@ -18,6 +18,7 @@ from tap_openai_audit.tap import TapOpenAIAudit
 
 PROJECT = yaml.safe_load((Path(__file__).parent.parent / "meltano.yml").read_text("utf-8"))
 # JSON-schema type -> Meltano setting kind. A secret is `kind: password` (see below).
+FIX = "run `.venv/bin/python scripts/sync_settings.py` to copy the tap's settings again"
 KINDS = {"integer": "integer", "number": "decimal", "boolean": "boolean"}
 KINDS |= {"array": "array", "object": "object", "string": "string"}
 
@@ -48,16 +49,16 @@ TAP = _plugin("extractors", "tap-openai-audit")
 
 
 def test_settings_are_exactly_the_taps_in_the_same_order() -> None:
-    assert [s["name"] for s in TAP["settings"]] == list(_about_settings())
+    assert [s["name"] for s in TAP["settings"]] == list(_about_settings()), FIX
 
 
 @pytest.mark.parametrize("name", list(_about_settings()))
 def test_each_setting_has_the_taps_kind_label_and_description(name: str) -> None:
     schema = _about_settings()[name]
     (setting,) = [s for s in TAP["settings"] if s["name"] == name]
-    assert setting["kind"] == _expected_kind(schema)
-    assert setting["label"] == schema["title"]
-    assert setting["description"] == schema["description"]
+    assert setting["kind"] == _expected_kind(schema), FIX
+    assert setting["label"] == schema["title"], FIX
+    assert setting["description"] == schema["description"], FIX
     assert setting.get("sensitive", False) is bool(schema.get("secret"))
 
 

@@ -1,0 +1,320 @@
+"""`meltano run tap-openai-audit target-postgres`, for real: emulator -> Meltano -> PostgreSQL.
+
+One module-scoped pipeline does what a scheduled user does: a first run of both extractors
+(all events, then the tenant-scoped ones), new and late events, a second run. The tests then
+check the table and Meltano's state. It is the slowest part of the suite (a few `meltano run`s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, generate_events
+from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
+
+from .support import PROJECT_ROOT, meltano_environment
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+EXTRACTORS = ("tap-openai-audit", "tap-openai-audit-tenant")
+LOOKBACK = 600  # the tap's default lookback_window
+NEW, LATE = 40, 10
+SALT = "e2e-salt-not-a-secret"
+
+
+@dataclass
+class Pipeline:
+    """What the two runs left behind, for the tests to check."""
+
+    emulator: Emulator
+    schema: str
+    ids_after_first: list[str]
+    ids_after_second: list[str]
+    expected_first: set[str]
+    bookmarks_first: dict[str, int]
+    bookmarks_second: dict[str, int]
+    late_events: list[dict[str, Any]]
+    new_events: list[dict[str, Any]]
+    output: str
+    seconds: list[float]
+
+
+def meltano(meltano_bin: Path, env: dict[str, str], *args: str) -> str:
+    """Run Meltano in the project; return stdout and stderr, or fail with their tail."""
+    done = subprocess.run(
+        [str(meltano_bin), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        pytest.fail(f"meltano {' '.join(args)} exited {done.returncode}:\n{output[-4000:]}")
+    return output
+
+
+def bookmark(meltano_bin: Path, env: dict[str, str], extractor: str) -> int:
+    """The bookmark Meltano stored for `dev:<extractor>-to-target-postgres`, as Unix seconds."""
+    done = subprocess.run(
+        [str(meltano_bin), "state", "get", f"dev:{extractor}-to-target-postgres"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    state = json.loads(done.stdout)["singer_state"]["bookmarks"]["audit_logs"]
+    assert state["replication_key"] == "effective_at"
+    return to_unix_ceiling(parse_rfc3339(state["replication_key_value"]))
+
+
+def table_ids(postgres: Connection, schema: str) -> list[str]:
+    query = sql.SQL("select id from {}.audit_logs").format(sql.Identifier(schema))
+    return [row[0] for row in postgres.execute(query)]
+
+
+def column_types(postgres: Connection, schema: str) -> dict[str, str]:
+    rows = postgres.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = %s and table_name = 'audit_logs'",
+        [schema],
+    ).fetchall()
+    return {str(name): str(data_type) for name, data_type in rows}
+
+
+def all_ids(emulator: Emulator) -> set[str]:
+    """Every event the two extractors can see: the API's default view plus tenant-only."""
+    return {e["id"] for e in emulator.ground_truth() + emulator.ground_truth(tenant_only=True)}
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    meltano_bin: Path, postgres: Connection, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"
+    env = meltano_environment(tmp_path_factory.mktemp("meltano"), schema)
+    pipeline = [part for extractor in EXTRACTORS for part in (extractor, "target-postgres")]
+    with Emulator() as emu:
+        env |= {"TAP_OPENAI_AUDIT_API_URL": emu.url}
+        env |= {"TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY}
+        try:
+            expected_first = all_ids(emu)
+            started = time.monotonic()
+            output = meltano(meltano_bin, env, "run", "--install", *pipeline)
+            seconds = [time.monotonic() - started]
+            ids_first = table_ids(postgres, schema)
+            bookmarks_first = {ex: bookmark(meltano_bin, env, ex) for ex in EXTRACTORS}
+            # Late events: behind the first run's bookmark, inside the lookback window.
+            now = int(time.time())
+            late = generate_events(seed=11, count=LATE, start=now - 400, end=now - 300)
+            new = generate_events(seed=12, count=NEW, start=now - 60, end=now)
+            emu.add_events(late + new)
+            started = time.monotonic()
+            output += meltano(meltano_bin, env, "run", *pipeline)
+            seconds.append(time.monotonic() - started)
+            yield Pipeline(
+                emulator=emu,
+                schema=schema,
+                ids_after_first=ids_first,
+                ids_after_second=table_ids(postgres, schema),
+                expected_first=expected_first,
+                bookmarks_first=bookmarks_first,
+                bookmarks_second={ex: bookmark(meltano_bin, env, ex) for ex in EXTRACTORS},
+                late_events=late,
+                new_events=new,
+                output=output,
+                seconds=seconds,
+            )
+        finally:
+            postgres.execute(
+                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+            )
+
+
+def test_the_first_run_loads_every_event_exactly_once(pipeline: Pipeline) -> None:
+    assert len(pipeline.ids_after_first) == len(set(pipeline.ids_after_first))
+    assert set(pipeline.ids_after_first) == pipeline.expected_first
+    assert len(pipeline.expected_first) == 3000
+
+
+def test_effective_at_is_a_naive_timestamp_holding_the_utc_instant(
+    pipeline: Pipeline, postgres: Connection
+) -> None:
+    types = column_types(postgres, pipeline.schema)
+    # target-postgres 0.8.1 maps `format: date-time` to a column without a time zone; the
+    # tap sends UTC, so the column holds UTC wall time, read back with AT TIME ZONE 'UTC'.
+    assert types["effective_at"] == "timestamp without time zone"
+    rows = postgres.execute(
+        sql.SQL(
+            "select id, extract(epoch from effective_at at time zone 'UTC')::bigint "
+            "from {}.audit_logs"
+        ).format(sql.Identifier(pipeline.schema))
+    ).fetchall()
+    truth = {
+        e["id"]: e["effective_at"]
+        for e in pipeline.emulator.ground_truth() + pipeline.emulator.ground_truth(tenant_only=True)
+    }
+    assert dict(rows) == truth
+
+
+def test_actor_project_and_payload_are_jsonb_and_queryable(
+    pipeline: Pipeline, postgres: Connection
+) -> None:
+    types = column_types(postgres, pipeline.schema)
+    assert {types["actor"], types["project"], types["payload"]} == {"jsonb"}
+    rows = postgres.execute(
+        sql.SQL(
+            "select id, type, payload->>'id', project->>'id', actor->>'type' from {}.audit_logs"
+        ).format(sql.Identifier(pipeline.schema))
+    ).fetchall()
+    events = {
+        e["id"]: e
+        for e in pipeline.emulator.ground_truth() + pipeline.emulator.ground_truth(tenant_only=True)
+    }
+    with_payload_id = 0
+    for event_id, event_type, payload_id, project_id, actor_type in rows:
+        event = events[event_id]
+        assert payload_id == (event.get(event_type) or {}).get("id")
+        assert project_id == (event.get("project") or {}).get("id")
+        assert actor_type == (event.get("actor") or {}).get("type")
+        with_payload_id += payload_id is not None
+    assert with_payload_id > 1000
+
+
+def test_the_second_run_adds_new_and_late_events_without_duplicates(pipeline: Pipeline) -> None:
+    ids = pipeline.ids_after_second
+    assert len(ids) == len(set(ids))
+    assert set(ids) == all_ids(pipeline.emulator)
+    assert {e["id"] for e in pipeline.late_events + pipeline.new_events} <= set(ids)
+    assert len(ids) == len(pipeline.ids_after_first) + NEW + LATE
+
+
+def test_the_late_events_really_were_behind_the_first_bookmark(pipeline: Pipeline) -> None:
+    first = pipeline.bookmarks_first["tap-openai-audit"]
+    for event in pipeline.late_events:
+        assert first - LOOKBACK <= event["effective_at"] < first
+
+
+def test_meltanos_stored_state_advanced(pipeline: Pipeline) -> None:
+    for extractor in EXTRACTORS:
+        first, second = pipeline.bookmarks_first[extractor], pipeline.bookmarks_second[extractor]
+        assert first > DEFAULT_END  # the first run read up to its start, today
+        assert second > first
+        assert second >= max(e["effective_at"] for e in pipeline.new_events)
+
+
+def test_each_meltano_run_stays_within_a_minute(
+    pipeline: Pipeline, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("meltano_run_seconds", [round(s, 1) for s in pipeline.seconds])
+    assert max(pipeline.seconds) < 60, pipeline.seconds
+
+
+def test_meltano_output_shows_no_key_email_or_ip_address(pipeline: Pipeline) -> None:
+    private = {DEFAULT_ADMIN_KEY}
+    for event in pipeline.emulator.ground_truth():
+        session = (event.get("actor") or {}).get("session") or {}
+        for value in (session.get("ip_address"), (session.get("user") or {}).get("email")):
+            if isinstance(value, str):
+                private.add(value)
+    leaked = sorted(value for value in private if value in pipeline.output)
+    assert not leaked
+
+
+def _readme_queries() -> list[str]:
+    text = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    section = text.split("## Querying your audit log", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_readmes_queries_run_on_the_loaded_table(
+    pipeline: Pipeline, postgres: Connection
+) -> None:
+    queries = _readme_queries()
+    assert len(queries) >= 3
+    postgres.execute(sql.SQL("set search_path to {}").format(sql.Identifier(pipeline.schema)))
+    try:
+        for query in queries:
+            cursor = postgres.execute(query.replace("openai_audit.", "").encode())
+            if cursor.description is not None:  # a select, not the view's DDL
+                cursor.fetchall()
+        # The view the README suggests shows every row, with a real instant.
+        count, instants = postgres.execute(
+            "select count(*), count(distinct effective_at) from audit_events"
+        ).fetchone() or (0, 0)
+        assert count == len(all_ids(pipeline.emulator))
+        assert instants > 0
+    finally:
+        postgres.execute("reset search_path")
+
+
+def test_a_stream_map_hashing_actor_emails_works_end_to_end(
+    meltano_bin: Path, postgres: Connection, tmp_path: Path
+) -> None:
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"
+    env = meltano_environment(tmp_path, schema)
+    # Three days of the default organization: enough actors, a short run.
+    start = DEFAULT_END - 3 * 86400
+    with Emulator() as emu:
+        env |= {
+            "TAP_OPENAI_AUDIT_API_URL": emu.url,
+            "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
+            "TAP_OPENAI_AUDIT_PSEUDONYMIZED_START_DATE": "2026-10-29T00:00:00Z",
+            "TAP_OPENAI_AUDIT_PSEUDONYMIZED_END_DATE": "2026-11-01T00:00:00Z",
+            "TAP_OPENAI_AUDIT_PSEUDONYMIZED_STREAM_MAP_CONFIG": json.dumps({"email_salt": SALT}),
+        }
+        try:
+            output = meltano(
+                meltano_bin,
+                env,
+                "run",
+                "--install",
+                "tap-openai-audit-pseudonymized",
+                "target-postgres",
+            )
+            rows: dict[str, str | None] = dict(
+                postgres.execute(
+                    sql.SQL(
+                        "select id, coalesce(actor->'session'->'user'->>'email', "
+                        "actor->'api_key'->'user'->>'email') from {}.audit_logs"
+                    ).format(sql.Identifier(schema))
+                ).fetchall()
+            )
+            truth = emu.ground_truth(gte=start, lt=DEFAULT_END)
+        finally:
+            postgres.execute(
+                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+            )
+    assert set(rows) == {e["id"] for e in truth}
+    hashed = 0
+    for event in truth:
+        actor = event.get("actor") or {}
+        user = (actor.get("session") or actor.get("api_key") or {}).get("user") or {}
+        if "email" in user:
+            assert (
+                rows[event["id"]] == hashlib.sha256(f"{SALT}{user['email']}".encode()).hexdigest()
+            )
+            assert user["email"] not in output
+            hashed += 1
+        else:
+            assert rows[event["id"]] is None
+    assert hashed > 50
