@@ -66,7 +66,7 @@ def test_the_readme_has_the_section(title: str) -> None:
     "needle",
     [
         "TAP_OPENAI_AUDIT_ADMIN_API_KEY",
-        "meltano config tap-openai-audit set admin_api_key",
+        "meltano config set tap-openai-audit admin_api_key",
         "inherit_from: tap-openai-audit",
         "tenant_only: true",
         "meltano schedule",
