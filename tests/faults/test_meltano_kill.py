@@ -1,0 +1,162 @@
+"""A Meltano pipeline killed mid-run and run again leaves the table complete, each id once.
+
+`meltano run tap-openai-audit target-postgres` against a slowed emulator, killed with SIGKILL
+(the whole process group: Meltano, tap and target, as a lost container would be) once rows
+have reached PostgreSQL, then run again with `--force`: Meltano refuses a second run of a
+pipeline it still believes is running for five minutes after a kill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from tests.e2e.support import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
+from tests.e2e.support import meltano_environment as isolated_meltano_environment
+from tests.faults.support import (
+    DAY,
+    END,
+    assert_no_key_trace,
+    iso,
+    seconds,
+    small_org,
+    truth,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+PIPELINE = ("run", "tap-openai-audit", "target-postgres")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def meltano_bin() -> Path:
+    from pathlib import Path  # noqa: PLC0415 - only needed at run time here
+
+    configured = os.environ.get("MELTANO_BIN")
+    path = Path(configured) if configured else PROJECT_ROOT / ".venv-meltano" / "bin" / "meltano"
+    if not path.exists():
+        _unavailable(f"Meltano not found at {path}: run `make meltano` or set MELTANO_BIN")
+    return path
+
+
+@pytest.fixture
+def postgres() -> Iterator[Connection]:
+    try:
+        connection = psycopg.connect(
+            host=PG_HOST,
+            port=PG_PORT,
+            user=PG_USER,
+            dbname=PG_DATABASE,
+            connect_timeout=3,
+            autocommit=True,
+        )
+    except psycopg.OperationalError as error:
+        _unavailable(f"no PostgreSQL server answers at {PG_HOST}:{PG_PORT} ({error!r})")
+    with connection:
+        yield connection
+
+
+def _rows(postgres: Connection, schema: str) -> list[str]:
+    query = sql.SQL("select id from {}.audit_logs").format(sql.Identifier(schema))
+    try:
+        return [row[0] for row in postgres.execute(query)]
+    except psycopg.errors.UndefinedTable:
+        return []
+
+
+def test_a_pipeline_killed_mid_run_and_run_again_loads_every_id_once(
+    meltano_bin: Path, postgres: Connection, tmp_path: Path
+) -> None:
+    schema = f"faults_{uuid.uuid4().hex[:12]}"
+    env = isolated_meltano_environment(tmp_path, schema)
+    with Emulator(small_org(), latency=0.1) as emu:
+        expected = truth(emu, gte=END - 3 * DAY)
+        env |= {
+            "TAP_OPENAI_AUDIT_API_URL": emu.url,
+            "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
+            "TAP_OPENAI_AUDIT_START_DATE": iso(END - 3 * DAY),
+            "TAP_OPENAI_AUDIT_END_DATE": iso(END),
+            "TAP_OPENAI_AUDIT_PAGE_SIZE": "5",  # about forty paced pages: seconds to kill in
+            "TAP_OPENAI_AUDIT_MAX_CONCURRENCY": "1",
+            "TARGET_POSTGRES_BATCH_SIZE_ROWS": "10",  # rows reach the table early
+        }
+        first_log = tmp_path / "first-run.log"
+        try:
+            with first_log.open("w") as log:
+                first = subprocess.Popen(
+                    [str(meltano_bin), *PIPELINE],
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: Meltano, tap and target
+                )
+            loaded_at_kill = _wait_for_rows(first, postgres, schema)
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+            emu.latency = 0
+            second = subprocess.run(
+                [str(meltano_bin), *PIPELINE, "--force"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            ids = _rows(postgres, schema)
+            state = subprocess.run(
+                [str(meltano_bin), "state", "get", "dev:tap-openai-audit-to-target-postgres"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+        finally:
+            postgres.execute(
+                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+            )
+    output = first_log.read_text() + second.stdout + second.stderr
+    assert_no_key_trace(output)
+    assert 0 < loaded_at_kill < len(expected), "the kill did not land mid-run"
+    assert second.returncode == 0, output[-4000:]
+    assert len(ids) == len(set(ids))  # no duplicate ids
+    assert set(ids) == expected  # complete
+    stored = json.loads(state.stdout)["singer_state"]["bookmarks"]["audit_logs"]
+    assert seconds(stored["replication_key_value"]) == END
+
+
+def _wait_for_rows(process: subprocess.Popen[Any], postgres: Connection, schema: str) -> int:
+    """Wait until the target has committed rows; return how many there are."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        loaded = len(_rows(postgres, schema))
+        if loaded:
+            return loaded
+        if process.poll() is not None:
+            pytest.fail(f"the first run ended (exit {process.returncode}) before any row loaded")
+        time.sleep(0.05)
+    pytest.fail("no row reached PostgreSQL within two minutes")
