@@ -579,6 +579,11 @@ def concurrency(
     return at, start
 
 
+def _load() -> str:
+    """The 1-minute load average, to show how busy the machine was."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def main() -> int:
     """Run every section and print the figures; exit 1 when an equality check fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -597,6 +602,7 @@ def main() -> int:
     began = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc)
     say(f"# tap-openai-audit benchmark, {now:%Y-%m-%d %H:%M} UTC")
+    load_at_start = _load()
     say(machine())
     say(
         "Emulator: its own process, same machine. Served events include tenant-scoped ones, "
@@ -621,7 +627,10 @@ def main() -> int:
     for name, ok in checks.results:
         say(f"- {'PASS' if ok else 'FAIL'}: {name}")
     say(f"equality: {'PASS' if checks.passed else 'FAIL'}")
-    say(f"bench time: {time.perf_counter() - began:.0f} s")
+    say(
+        f"bench time: {time.perf_counter() - began:.0f} s; load average at start "
+        f"{load_at_start}, at end {_load()} (other work on the machine adds noise)"
+    )
     return 0 if checks.passed else 1
 
 
