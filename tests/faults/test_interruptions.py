@@ -28,6 +28,8 @@ from tests.faults.support import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.faults.conftest import Outcome
+
 WINDOW = DAY // 2
 START = END - 3 * DAY
 
@@ -41,7 +43,7 @@ def _two_windows_done_and_third_begun(messages: list[dict[str, Any]]) -> bool:
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_an_interrupted_run_resumes_from_its_last_state_reading_one_window_again(
-    how: str, tmp_path: Path
+    how: str, tmp_path: Path, outcome: Outcome
 ) -> None:
     with Emulator(small_org(), latency=0.05) as emu:
         config = config_for(emu.url, window_size_days=0.5, page_size=8, lookback_window=0)
@@ -81,3 +83,5 @@ def test_an_interrupted_run_resumes_from_its_last_state_reading_one_window_again
     twice = first & set(rerun.ids)
     assert twice == first - before_bookmark
     assert twice <= in_flight
+    lost = len(expected - first - set(rerun.ids))
+    outcome(f"{how} mid-window, then rerun", "survived", retries=0, lost=lost, twice=len(twice))

@@ -34,6 +34,8 @@ from tests.faults.support import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.faults.conftest import Outcome
+
 PAGE_SIZE = 20
 
 
@@ -82,14 +84,21 @@ CASES: dict[str, Case] = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_a_refusal_fails_clearly_without_state_past_its_window(name: str, tmp_path: Path) -> None:
+def test_a_refusal_fails_clearly_without_state_past_its_window(
+    name: str, tmp_path: Path, outcome: Outcome
+) -> None:
     case = CASES[name]
     with Emulator(small_org()) as emu:
         first_pages = pages_in(emu, gte=END - 3 * DAY, lt=END - 2 * DAY, page_size=PAGE_SIZE)
         emu.inject(*passes(first_pages + 1), case.fault)
-        run = run_tap(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1))
+        config = config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1, lookback_window=0)
+        run = run_tap(tmp_path, config)
         served = emu.requests
+        # Once the fault is gone, a rerun from the emitted state completes.
+        rerun = run_tap(tmp_path, config, state=run.final_state)
+        expected = truth(emu, gte=END - 3 * DAY)
         first_window = truth(emu, gte=END - 3 * DAY, lt=END - 2 * DAY)
+        failed_window_ids = truth(emu, gte=END - 2 * DAY, lt=END - DAY)
         later = truth(emu, gte=END - DAY)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
@@ -106,6 +115,12 @@ def test_a_refusal_fails_clearly_without_state_past_its_window(name: str, tmp_pa
     assert set(Counter(run.ids).values()) == {1}
     assert set(run.ids) >= first_window
     assert not set(run.ids) & later
+    assert rerun.returncode == 0, rerun.stderr
+    assert set(run.ids) | set(rerun.ids) == expected
+    twice = set(run.ids) & set(rerun.ids)
+    assert twice <= failed_window_ids
+    lost = len(expected - set(run.ids) - set(rerun.ids))
+    outcome(name, "refused", retries=0, lost=lost, twice=len(twice))
 
 
 # A repeated cursor landing on a window's first page is the bug of the xfail test below.

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from tests.faults.conftest import Outcome
+
 PAGE_SIZE = 20
 TIMEOUT = 1.0  # request_timeout of every run here; the slow fault outlasts it
 
@@ -100,7 +102,7 @@ CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
-    name: str, org: Emulator, tmp_path: Path
+    name: str, org: Emulator, tmp_path: Path, outcome: Outcome
 ) -> None:
     case = CASES[name]
     with org as emu:
@@ -130,11 +132,13 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
     if name != "slower than request_timeout":
         assert sum(repeated.values()) - len(repeated) == len(case.reasons)
         assert all("after" in dict(query) for query in repeated)
+    lost, twice = len(expected - set(run.ids)), len(run.ids) - len(set(run.ids))
+    outcome(name, "survived", retries=len(made), lost=lost, twice=twice)
 
 
 @pytest.mark.parametrize("concurrency", [2, 4])
 def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
-    concurrency: int, org: Emulator, tmp_path: Path
+    concurrency: int, org: Emulator, tmp_path: Path, outcome: Outcome
 ) -> None:
     with org as emu:
         emu.inject(
@@ -158,10 +162,14 @@ def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
     marks = bookmarks(run.states)
     assert marks == sorted(marks)  # the bookmark never moves back
     assert set(marks) == {END - 2 * DAY, END - DAY, END}  # one per completed window
+    lost, twice = len(expected - set(run.ids)), len(run.ids) - len(set(run.ids))
+    outcome(
+        f"6 mixed, {concurrency} windows at once", "survived", retries=6, lost=lost, twice=twice
+    )
 
 
 def test_faults_past_the_retry_bound_fail_clearly_and_a_rerun_completes(
-    org: Emulator, tmp_path: Path
+    org: Emulator, tmp_path: Path, outcome: Outcome
 ) -> None:
     with org as emu:
         # Seven 429s in a row on the second window: the first try and all six retries.
@@ -191,3 +199,5 @@ def test_faults_past_the_retry_bound_fail_clearly_and_a_rerun_completes(
     twice = set(failed.ids) & set(rerun.ids)
     assert twice <= truth(emu, gte=END - 2 * DAY, lt=END - DAY)
     assert not twice & first_window
+    lost = len(expected - set(failed.ids) - set(rerun.ids))
+    outcome("7 x 429 in a row, then rerun", "failed", retries=6, lost=lost, twice=len(twice))
