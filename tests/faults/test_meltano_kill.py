@@ -22,7 +22,6 @@ from psycopg import sql
 
 from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
 from tests.e2e.support import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
-from tests.e2e.support import meltano_environment as isolated_meltano_environment
 from tests.faults.support import (
     DAY,
     END,
@@ -79,6 +78,29 @@ def postgres() -> Iterator[Connection]:
         yield connection
 
 
+def _meltano_environment(tmp_path: Path, schema: str) -> dict[str, str]:
+    """Meltano with its own `.meltano` (plugins, catalogs) and system database (state).
+
+    Nothing of the developer's Meltano, another suite's run or a real bookmark is shared.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("TAP_OPENAI_AUDIT", "TARGET_POSTGRES", "OPENAI_", "MELTANO_"))
+    }
+    return env | {
+        "MELTANO_SYS_DIR_ROOT": str(tmp_path / "meltano-sys"),
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MELTANO_ENVIRONMENT": "dev",
+        "TARGET_POSTGRES_HOST": PG_HOST,
+        "TARGET_POSTGRES_PORT": str(PG_PORT),
+        "TARGET_POSTGRES_USER": PG_USER,
+        "TARGET_POSTGRES_DATABASE": PG_DATABASE,
+        "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+    }
+
+
 def _rows(postgres: Connection, schema: str) -> list[str]:
     query = sql.SQL("select id from {}.audit_logs").format(sql.Identifier(schema))
     try:
@@ -91,7 +113,17 @@ def test_a_pipeline_killed_mid_run_and_run_again_loads_every_id_once(
     meltano_bin: Path, postgres: Connection, tmp_path: Path, outcome: Outcome
 ) -> None:
     schema = f"faults_{uuid.uuid4().hex[:12]}"
-    env = isolated_meltano_environment(tmp_path, schema)
+    env = _meltano_environment(tmp_path, schema)
+    install = subprocess.run(
+        [str(meltano_bin), "install", "tap-openai-audit", "target-postgres"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
     with Emulator(small_org(), latency=0.1) as emu:
         expected = truth(emu, gte=END - 3 * DAY)
         env |= {
