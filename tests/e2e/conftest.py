@@ -36,6 +36,13 @@ def meltano_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
+def meltano_sys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A `.meltano` for this session only: plugins are installed once into it (uv's cache
+    keeps that to seconds), and no other Meltano process touches its catalogs."""
+    return tmp_path_factory.mktemp("meltano-sys")
+
+
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
     """An autocommit connection to the server at 127.0.0.1:5432, database `test`."""
     try:

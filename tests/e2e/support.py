@@ -9,12 +9,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PG_HOST, PG_PORT, PG_USER, PG_DATABASE = "127.0.0.1", 5432, "postgres", "test"
 
 
-def meltano_environment(state_dir: Path, schema: str) -> dict[str, str]:
-    """Environment for `meltano` with its own system database (so its own state) and schema.
+def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str, str]:
+    """Environment for `meltano` with its own `.meltano`, system database and schema.
 
-    Plugin venvs stay in the project's `.meltano/` (a cache shared with `make demo`); runs and
-    state go to a fresh SQLite file, so a test never reads or moves a real bookmark. Nothing
-    the developer exported for real runs (keys, targets, Meltano options) gets through.
+    `sys_dir` replaces the project's `.meltano/`: Meltano keeps each extractor's discovered
+    catalog there, and two Meltano processes sharing it (a developer's run, another suite) can
+    read each other's half-written catalog ("Invalid catalog"). Runs and state go to a fresh
+    SQLite file in `state_dir`, so a test never reads or moves a real bookmark. Nothing the
+    developer exported for real runs (keys, targets, Meltano options) gets through.
     """
     env = {
         name: value
@@ -22,6 +24,7 @@ def meltano_environment(state_dir: Path, schema: str) -> dict[str, str]:
         if not name.startswith(("TAP_OPENAI_AUDIT", "TARGET_POSTGRES", "OPENAI_", "MELTANO_"))
     }
     env.update(
+        MELTANO_SYS_DIR_ROOT=str(sys_dir),
         MELTANO_DATABASE_URI=f"sqlite:///{state_dir / 'meltano.db'}",
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         MELTANO_ENVIRONMENT="dev",
