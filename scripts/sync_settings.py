@@ -15,7 +15,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # PyYAML comes with singer-sdk; no stubs pinned
+import yaml
 
 from tap_openai_audit.tap import TapOpenAIAudit
 

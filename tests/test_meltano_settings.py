@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # PyYAML comes with singer-sdk; no stubs pinned
+import yaml
 from singer_sdk.mapper import PluginMapper
 
 from tap_openai_audit.emulator import default_events
