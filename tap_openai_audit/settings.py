@@ -23,21 +23,21 @@ ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
 DEFAULT_API_URL = "https://api.openai.com/v1"
 SECONDS_PER_DAY = 86_400
 MAX_CONCURRENCY = 16
-FILTER_SETTINGS: tuple[tuple[str, str], ...] = (
-    # (setting, what it matches): the setting's name is also the API's parameter name.
-    ("event_types", "event types (new types are passed on with a warning)"),
-    ("project_ids", "project IDs"),
-    ("actor_ids", "actor IDs: user, service account or API key tracking IDs"),
-    ("actor_emails", "actor e-mail addresses"),
-    ("resource_ids", "target resource IDs, e.g. the ID of an updated project"),
+FILTER_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    # (setting, title, what it matches): the setting's name is also the API's parameter name.
+    ("event_types", "Event types", "event types (new types are passed on with a warning)"),
+    ("project_ids", "Project IDs", "project IDs"),
+    ("actor_ids", "Actor IDs", "actor IDs: user, service account or API key tracking IDs"),
+    ("actor_emails", "Actor e-mails", "actor e-mail addresses"),
+    ("resource_ids", "Resource IDs", "target resource IDs, e.g. the ID of an updated project"),
 )
 
 
-def _filter_property(name: str, matches: str) -> th.Property[Any]:
+def _filter_property(name: str, title: str, matches: str) -> th.Property[Any]:
     return th.Property(
         name,
         th.ArrayType(th.StringType(min_length=1)),
-        title=name.replace("_", " ").capitalize(),
+        title=title,
         description=f"Server-side filter: only events for these {matches}. "
         f"Sent as repeated `{name}[]=value`.",
     )
@@ -98,7 +98,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="Page size",
         description="`limit` sent to the API: events per page, 1 to 100.",
     ),
-    *(_filter_property(name, matches) for name, matches in FILTER_SETTINGS),
+    *(_filter_property(*setting) for setting in FILTER_SETTINGS),
     th.Property(
         "tenant_only",
         th.BooleanType,
@@ -202,7 +202,7 @@ class Settings:
             errors.append("end_date: must be later than start_date.")
         errors.extend(_range_errors(config))
         filters = tuple(
-            (name, tuple(config[name])) for name, _ in FILTER_SETTINGS if config.get(name)
+            (name, tuple(config[name])) for name, _, _ in FILTER_SETTINGS if config.get(name)
         )
         if errors:
             raise ValueError("\n".join(errors))
