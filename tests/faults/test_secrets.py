@@ -15,6 +15,7 @@ from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator, Fault
 from tests.faults.support import (
     DAY,
     END,
+    assert_no_key_trace,
     config_for,
     error_lines,
     retries,
@@ -147,6 +148,7 @@ def test_the_key_from_the_environment_is_not_shown_either(emu: Emulator, tmp_pat
         run = run_cli(tmp_path, config, env={"OPENAI_ADMIN_KEY": DEFAULT_ADMIN_KEY})
         expected = truth(emu, gte=END - DAY)
     assert run.returncode == 0, run.stderr
+    assert_no_key_trace(run.stdout + run.stderr)
     assert set(run.ids) == expected
 
 
