@@ -33,6 +33,17 @@ FILTER_SETTINGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# A number, or a string holding one: Meltano 4.4.1 cannot pass `kind: decimal` settings (it
+# fails with "Decimal is not JSON serializable"), so meltano.yml declares these two as strings.
+POSITIVE_DECIMAL = th.CustomType(
+    {
+        "type": ["number", "string"],
+        "exclusiveMinimum": 0,  # applies to numbers
+        "pattern": r"^\s*(\d+\.?\d*|\.\d+)\s*$",  # applies to strings
+    }
+)
+
+
 def _filter_property(name: str, title: str, matches: str) -> th.Property[Any]:
     return th.Property(
         name,
@@ -85,7 +96,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "window_size_days",
-        th.NumberType(exclusive_minimum=0),
+        POSITIVE_DECIMAL,
         default=1,
         title="Window size (days)",
         description="Width of the time windows the range is read in; fractions allowed "
@@ -109,7 +120,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType(exclusive_minimum=0),
+        POSITIVE_DECIMAL,
         default=60,
         title="Request timeout (seconds)",
         description="Timeout of each HTTP request; a request that times out is retried.",
@@ -276,4 +287,6 @@ def _range_errors(config: Mapping[str, Any]) -> list[str]:
     window = _value(config, "window_size_days")
     if float(window) * SECONDS_PER_DAY < 1:
         errors.append("window_size_days: must be at least one second (about 0.0000116 days).")
+    if float(_value(config, "request_timeout")) <= 0:
+        errors.append("request_timeout: must be more than 0 seconds.")
     return errors

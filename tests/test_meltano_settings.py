@@ -19,7 +19,7 @@ from tap_openai_audit.tap import TapOpenAIAudit
 PROJECT = yaml.safe_load((Path(__file__).parent.parent / "meltano.yml").read_text("utf-8"))
 # JSON-schema type -> Meltano setting kind. A secret is `kind: password` (see below).
 FIX = "run `.venv/bin/python scripts/sync_settings.py` to copy the tap's settings again"
-KINDS = {"integer": "integer", "number": "decimal", "boolean": "boolean"}
+KINDS = {"integer": "integer", "boolean": "boolean"}
 KINDS |= {"array": "array", "object": "object", "string": "string"}
 
 
@@ -39,7 +39,10 @@ def _about_settings() -> dict[str, dict[str, Any]]:
 def _expected_kind(schema: dict[str, Any]) -> str:
     if schema.get("secret"):
         return "password"
-    (json_type,) = [t for t in schema["type"] if t != "null"]
+    types = [t for t in schema["type"] if t != "null"]
+    if types == ["number", "string"]:
+        return "string"  # Meltano 4.4.1 cannot serialize `kind: decimal` values
+    (json_type,) = types
     if json_type == "string" and schema.get("format") == "date-time":
         return "date_iso8601"
     return KINDS[json_type]

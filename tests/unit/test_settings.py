@@ -27,7 +27,9 @@ INVALID: list[tuple[str, Any]] = [
     ("window_size_days", 0),
     ("window_size_days", -1),
     ("window_size_days", 0.000001),
-    ("window_size_days", "1"),
+    ("window_size_days", "one day"),
+    ("window_size_days", "0"),
+    ("window_size_days", "-2"),
     ("page_size", 0),
     ("page_size", 101),
     ("page_size", 2.5),
@@ -41,6 +43,8 @@ INVALID: list[tuple[str, Any]] = [
     ("tenant_only", "yes"),
     ("request_timeout", 0),
     ("request_timeout", -5),
+    ("request_timeout", "0"),
+    ("request_timeout", "soon"),
     ("max_concurrency", 0),
     ("max_concurrency", 17),
     ("user_agent", ""),
@@ -110,6 +114,16 @@ def test_dates_without_offset_are_utc_and_fractions_of_days_allowed() -> None:
     )
     assert settings.start == 1_767_225_600
     assert settings.window_seconds == 21_600
+
+
+def test_decimal_settings_also_come_as_strings_as_meltano_passes_them() -> None:
+    settings = Settings.from_config(
+        {"admin_api_key": "k", "window_size_days": "0.5", "request_timeout": " 7.5 "}, {}
+    )
+    assert settings.window_seconds == 43_200
+    assert settings.request_timeout == 7.5
+    tap = TapOpenAIAudit(config={**VALID, "window_size_days": "0.5"}, parse_env_config=False)
+    assert tap.config["window_size_days"] == "0.5"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.8.9.10"])
