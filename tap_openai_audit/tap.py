@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, ClassVar
 
 from singer_sdk import Tap
@@ -17,6 +18,8 @@ from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     import click
     from singer_sdk import Stream
 
@@ -40,6 +43,23 @@ class TapOpenAIAudit(Tap):
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
     ]
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM or SIGINT, write the state of completed windows, then exit 128 + signal.
+
+        The SDK exits 0 here, so a scheduler would record a cancelled run as a success. The
+        state written is the last completed window's: the next run resumes from it.
+        """
+        try:
+            self._state_writer.write_state(self.state)
+        finally:
+            self.logger.warning(
+                "Stopped by signal %d before the end; the state of every completed window has "
+                "been written, and the next run resumes from it.",
+                signum,
+            )
+            sys.exit(128 + signum)
 
     @override
     def discover_streams(self) -> list[Stream]:

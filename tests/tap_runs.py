@@ -21,7 +21,8 @@ from tap_openai_audit.tap import TapOpenAIAudit
 if TYPE_CHECKING:
     from pathlib import Path
 
-SECRETS = [DEFAULT_ADMIN_KEY]
+# The key, and the masked form the API echoes in a 401 body ("sk-admin***abcd").
+SECRETS = [DEFAULT_ADMIN_KEY, f"{DEFAULT_ADMIN_KEY[:8]}***{DEFAULT_ADMIN_KEY[-4:]}"]
 
 
 @dataclass
