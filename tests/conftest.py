@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_openai_audit.emulator import Emulator
+from tests.services import meltano_bin, postgres
+
+__all__ = ["meltano_bin", "postgres"]  # fixtures shared with every test folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,38 +1,13 @@
-"""What the end-to-end tests need: Meltano and the PostgreSQL server at 127.0.0.1:5432.
-
-Without one of them the tests skip and say why, except under `CI=true`, where a missing piece
-is a failure: CI must prove the path, not skip it.
-"""
+"""What the end-to-end tests need besides Meltano and PostgreSQL (see `tests/services.py`)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
-import psycopg
 import pytest
 
-from .support import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
-
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the end-to-end tests must run, not skip)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def meltano_bin() -> Path:
-    """Meltano 4.4.1 from `MELTANO_BIN` (set by make), else the project's `.venv-meltano`."""
-    configured = os.environ.get("MELTANO_BIN")
-    path = Path(configured) if configured else PROJECT_ROOT / ".venv-meltano" / "bin" / "meltano"
-    if not path.exists():
-        _unavailable(f"Meltano not found at {path}: run `make meltano` or set MELTANO_BIN")
-    return path
+    from pathlib import Path
 
 
 @pytest.fixture(scope="session")
@@ -40,22 +15,3 @@ def meltano_sys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A `.meltano` for this session only: plugins are installed once into it (uv's cache
     keeps that to seconds), and no other Meltano process touches its catalogs."""
     return tmp_path_factory.mktemp("meltano-sys")
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
-    """An autocommit connection to the server at 127.0.0.1:5432, database `test`."""
-    try:
-        connection = psycopg.connect(
-            host=PG_HOST,
-            port=PG_PORT,
-            user=PG_USER,
-            dbname=PG_DATABASE,
-            connect_timeout=3,
-            autocommit=True,
-        )
-    except psycopg.OperationalError as error:
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        _unavailable(f"no PostgreSQL server answers at {PG_HOST}:{PG_PORT} ({detail})")
-    with connection:
-        yield connection

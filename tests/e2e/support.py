@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PG_HOST, PG_PORT, PG_USER, PG_DATABASE = "127.0.0.1", 5432, "postgres", "test"
+from tests.services import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["PG_DATABASE", "PG_HOST", "PG_PORT", "PG_USER", "PROJECT_ROOT", "meltano_environment"]
 
 
 def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str, str]:

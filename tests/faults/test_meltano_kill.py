@@ -14,14 +14,14 @@ import signal
 import subprocess
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
-from tests.e2e.support import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
+from tests.e2e.support import PROJECT_ROOT
 from tests.faults.support import (
     DAY,
     END,
@@ -31,51 +31,17 @@ from tests.faults.support import (
     small_org,
     truth,
 )
+from tests.services import PG_DATABASE, PG_HOST, PG_PORT, PG_USER
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.faults.conftest import Outcome
+    from tests.services import Connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 PIPELINE = ("run", "tap-openai-audit", "target-postgres")
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def meltano_bin() -> Path:
-    from pathlib import Path  # noqa: PLC0415 - only needed at run time here
-
-    configured = os.environ.get("MELTANO_BIN")
-    path = Path(configured) if configured else PROJECT_ROOT / ".venv-meltano" / "bin" / "meltano"
-    if not path.exists():
-        _unavailable(f"Meltano not found at {path}: run `make meltano` or set MELTANO_BIN")
-    return path
-
-
-@pytest.fixture
-def postgres() -> Iterator[Connection]:
-    try:
-        connection = psycopg.connect(
-            host=PG_HOST,
-            port=PG_PORT,
-            user=PG_USER,
-            dbname=PG_DATABASE,
-            connect_timeout=3,
-            autocommit=True,
-        )
-    except psycopg.OperationalError as error:
-        _unavailable(f"no PostgreSQL server answers at {PG_HOST}:{PG_PORT} ({error!r})")
-    with connection:
-        yield connection
 
 
 def _meltano_environment(tmp_path: Path, schema: str) -> dict[str, str]:
