@@ -85,7 +85,6 @@ class AuditLogClient:
         ]
         if settings.tenant_only:
             self._filter_params.append(("tenant_only", "true"))
-        self.retries = 0  # how many retries this client made, for logs and tests
 
     def window_pages(self, window: Window) -> Iterator[Page]:
         """Every page of `window`, following the cursor until `has_more` is false."""
@@ -170,7 +169,6 @@ class AuditLogClient:
                 raise RetriesExhausted(msg)
             delay = self._retry.delay(attempt, retry_after)
             attempt += 1
-            self.retries += 1
             self._logger.warning(
                 "GET %s: %s; retry %d of %d in %.1f s",
                 PATH,

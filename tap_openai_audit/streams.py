@@ -49,7 +49,6 @@ class AuditLogsStream(Stream):
         """Create the stream; nothing is read yet."""
         super().__init__(*args, **kwargs)
         self._warned_extra_keys: set[str] = set()
-        self.client: AuditLogClient | None = None
         self._checked_mask: object = None
         self._mask_deselects = True
 
@@ -62,7 +61,6 @@ class AuditLogsStream(Stream):
             bookmark=bookmark, start=settings.start, lookback=settings.lookback_seconds
         )
         client = AuditLogClient(settings, logger=self.logger)
-        self.client = client
         for name in settings.unknown_event_types():
             self.logger.warning(
                 "event_types: %r is not a type this version knows; passing it on, the API decides.",
