@@ -55,7 +55,10 @@ class AuditLogsStream(Stream):
     @override
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         settings = request_settings(self.config)
-        upper = settings.end if settings.end is not None else int(time.time())
+        # Never past the run's start: a bookmark in the future would skip every event that
+        # happens before it.
+        now = int(time.time())
+        upper = now if settings.end is None else min(settings.end, now)
         bookmark = self._bookmark()
         lower = lower_bound(
             bookmark=bookmark, start=settings.start, lookback=settings.lookback_seconds

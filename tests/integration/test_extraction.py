@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,16 @@ def test_without_start_date_the_history_is_found_not_walked_from_1970(
     assert min(window_starts) == earliest
     probes = len(emulator.requests) - len(_window_requests(emulator))
     assert probes <= 33  # a binary search over Unix time, not 20,000 empty windows
+
+
+def test_an_end_date_in_the_future_stops_at_the_runs_start(emulator: Emulator) -> None:
+    before = int(time.time())  # the tap bounds runs by whole seconds
+    run = run_in_process(
+        base_config(emulator.url, start_date="2026-10-31T00:00:00Z", end_date="2099-01-01")
+    )
+    assert run.bookmark is not None
+    assert before <= parse_rfc3339(run.bookmark).timestamp() <= time.time() + 1
+    assert max(int(p["effective_at[lt]"][0]) for p in _window_requests(emulator)) < 4_000_000_000
 
 
 def test_an_empty_organization_costs_one_request_and_sets_the_bookmark() -> None:
