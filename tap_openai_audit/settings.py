@@ -83,8 +83,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "end_date",
         th.DateTimeType,
         title="End date",
-        description="Exclusive upper bound, fixed for the whole run. Unset: the moment the "
-        "run starts.",
+        description="Exclusive upper bound, fixed for the whole run, and never later than the "
+        "moment the run starts (its default).",
     ),
     th.Property(
         "lookback_window",
