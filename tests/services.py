@@ -8,6 +8,7 @@ suite by `tests/conftest.py`.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -28,6 +29,23 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
     pytest.skip(reason)
+
+
+def meltano(meltano_bin: Path, env: dict[str, str], *args: str) -> str:
+    """Run Meltano in the project; return stdout and stderr, or fail with their tail."""
+    done = subprocess.run(
+        [str(meltano_bin), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        pytest.fail(f"meltano {' '.join(args)} exited {done.returncode}:\n{output[-4000:]}")
+    return output
 
 
 @pytest.fixture(scope="session")

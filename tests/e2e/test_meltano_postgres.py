@@ -22,6 +22,7 @@ from psycopg import sql
 
 from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
+from tests.services import meltano
 
 from .support import PROJECT_ROOT, meltano_environment
 
@@ -53,23 +54,6 @@ class Pipeline:
     new_events: list[dict[str, Any]]
     output: str
     seconds: list[float]
-
-
-def meltano(meltano_bin: Path, env: dict[str, str], *args: str) -> str:
-    """Run Meltano in the project; return stdout and stderr, or fail with their tail."""
-    done = subprocess.run(
-        [str(meltano_bin), *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
-        pytest.fail(f"meltano {' '.join(args)} exited {done.returncode}:\n{output[-4000:]}")
-    return output
 
 
 def bookmark(meltano_bin: Path, env: dict[str, str], extractor: str) -> int:
