@@ -21,7 +21,7 @@ import pytest
 from psycopg import sql
 
 from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
-from tests.e2e.support import PROJECT_ROOT
+from tests.e2e.support import PROJECT_ROOT, meltano_environment
 from tests.faults.support import (
     DAY,
     END,
@@ -31,7 +31,7 @@ from tests.faults.support import (
     small_org,
     truth,
 )
-from tests.services import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, meltano
+from tests.services import meltano
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,29 +42,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
 
 PIPELINE = ("run", "tap-openai-audit", "target-postgres")
-
-
-def _meltano_environment(tmp_path: Path, schema: str) -> dict[str, str]:
-    """Meltano with its own `.meltano` (plugins, catalogs) and system database (state).
-
-    Nothing of the developer's Meltano, another suite's run or a real bookmark is shared.
-    """
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("TAP_OPENAI_AUDIT", "TARGET_POSTGRES", "OPENAI_", "MELTANO_"))
-    }
-    return env | {
-        "MELTANO_SYS_DIR_ROOT": str(tmp_path / "meltano-sys"),
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "MELTANO_ENVIRONMENT": "dev",
-        "TARGET_POSTGRES_HOST": PG_HOST,
-        "TARGET_POSTGRES_PORT": str(PG_PORT),
-        "TARGET_POSTGRES_USER": PG_USER,
-        "TARGET_POSTGRES_DATABASE": PG_DATABASE,
-        "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
-    }
 
 
 def _rows(postgres: Connection, schema: str) -> list[str]:
@@ -79,7 +56,7 @@ def test_a_pipeline_killed_mid_run_and_run_again_loads_every_id_once(
     meltano_bin: Path, postgres: Connection, tmp_path: Path, outcome: Outcome
 ) -> None:
     schema = f"faults_{uuid.uuid4().hex[:12]}"
-    env = _meltano_environment(tmp_path, schema)
+    env = meltano_environment(tmp_path / "meltano-sys", tmp_path, schema)
     meltano(meltano_bin, env, "install", "tap-openai-audit", "target-postgres")
     with Emulator(small_org(), latency=0.1) as emu:
         expected = truth(emu, gte=END - 3 * DAY)
