@@ -21,7 +21,6 @@ Sections:
 from __future__ import annotations
 
 import argparse
-import calendar
 import datetime as dt
 import hashlib
 import os
@@ -41,6 +40,8 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 from typing_extensions import Self
 
+from tap_openai_audit.emulator import DEFAULT_END
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
@@ -52,8 +53,8 @@ TAP = BIN / "tap-openai-audit"
 EMULATOR = BIN / "openai-audit-emulator"
 BARE = ROOT / "scripts" / "bench_bare.py"
 
-END_TEXT = "2026-11-01T00:00:00Z"
-END = calendar.timegm(time.strptime(END_TEXT, "%Y-%m-%dT%H:%M:%SZ"))
+END = DEFAULT_END  # where the emulator's default organization ends
+END_TEXT = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(END))
 DAY = 86_400
 SEED = 1
 CHILD_TIMEOUT = 900.0

@@ -15,6 +15,7 @@ from tap_openai_audit.emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_COUNT,
     DEFAULT_DAYS,
+    DEFAULT_END,
     DEFAULT_SEED,
     Emulator,
 )
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--end",
         type=_timestamp,
-        default="2026-11-01T00:00:00Z",
+        default=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DEFAULT_END)),
         help="end of history, exclusive (default: %(default)s)",
     )
     parser.add_argument(
