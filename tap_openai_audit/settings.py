@@ -282,10 +282,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def _range_errors(config: Mapping[str, Any]) -> list[str]:
-    """Checks the JSON schema also makes, repeated so that a bypassed schema cannot slip by."""
+    """Bounds the JSON schema cannot state: a numeric string's value, a one-second floor."""
     errors: list[str] = []
-    window = _value(config, "window_size_days")
-    if float(window) * SECONDS_PER_DAY < 1:
+    if float(_value(config, "window_size_days")) * SECONDS_PER_DAY < 1:
         errors.append("window_size_days: must be at least one second (about 0.0000116 days).")
     if float(_value(config, "request_timeout")) <= 0:
         errors.append("request_timeout: must be more than 0 seconds.")
