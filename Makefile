@@ -8,10 +8,10 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 .PHONY: venv meltano test lint check demo bench emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
-$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+$(VENV)/.installed: pyproject.toml emulator/pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator
 	touch $@
 
 $(MELTANO_VENV)/.installed: requirements/meltano.txt

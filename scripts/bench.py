@@ -40,7 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 from typing_extensions import Self
 
-from tap_openai_audit.emulator import DEFAULT_END
+from openai_audit_emulator import DEFAULT_END
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

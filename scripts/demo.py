@@ -37,7 +37,7 @@ from demo_support import (
     stored_bookmark,
 )
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,9 +1,10 @@
-"""Read windows one after another, or several at once, and hand them back in order.
+"""Read jobs one after another, or several at once, and hand them back in order.
 
-With `max_concurrency` N > 1, N worker threads read up to `2 N` windows ahead, each window
-into its own queue of at most `PAGES_BUFFERED_PER_WINDOW` pages. The caller still receives the
-windows strictly oldest first and each window's pages in the API's order, so state can advance
-window by window exactly as in a sequential run. Memory stays bounded: at most
+The one concurrency mechanism of the tap: a job is whatever yields pages (an audit-log window,
+a parent's child list). With `max_concurrency` N > 1, N worker threads read up to `2 N` jobs
+ahead, each job into its own queue of at most `PAGES_BUFFERED_PER_WINDOW` pages. The caller
+still receives the jobs strictly in the order given and each job's pages in the API's order,
+so state can advance job by job exactly as in a sequential run. Memory stays bounded: at most
 `2 N * PAGES_BUFFERED_PER_WINDOW` pages are held at any time.
 """
 
@@ -18,95 +19,96 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator
 
-    from tap_openai_audit.windows import Window
 
 PAGES_BUFFERED_PER_WINDOW = 8
 WINDOWS_AHEAD_PER_WORKER = 2
 _POLL_SECONDS = 0.2
+_EXHAUSTED = object()
 
 PageT = TypeVar("PageT")
+JobT = TypeVar("JobT")
 
 
 class _Done:
-    """Marks the end of a window's pages."""
+    """Marks the end of a job's pages."""
 
 
 @dataclass
 class _Failed:
-    """Carries a worker's exception to the reader, in the window where it happened."""
+    """Carries a worker's exception to the reader, in the job where it happened."""
 
     error: BaseException
 
 
 @dataclass
-class _Job(Generic[PageT]):
-    window: Window
+class _Job(Generic[JobT, PageT]):
+    key: JobT
     pages: queue.Queue[PageT | _Done | _Failed] = field(
         default_factory=lambda: queue.Queue(PAGES_BUFFERED_PER_WINDOW)
     )
 
 
-def read_windows(
-    windows: Iterable[Window],
-    read_window: Callable[[Window], Iterator[PageT]],
+def read_in_order(
+    jobs: Iterable[JobT],
+    read_job: Callable[[JobT], Iterator[PageT]],
     *,
     concurrency: int,
-) -> Generator[tuple[Window, Iterator[PageT]], None, None]:
-    """Yield `(window, its pages)` oldest first; the caller must exhaust each page iterator.
+) -> Generator[tuple[JobT, Iterator[PageT]], None, None]:
+    """Yield `(job, its pages)` in the order of `jobs`; the caller must exhaust each iterator.
 
-    A failure in a window is raised when the caller reaches that window, after every earlier
-    window has been handed over complete.
+    A failure in a job is raised when the caller reaches that job, after every earlier job
+    has been handed over complete.
     """
     if concurrency <= 1:
-        for window in windows:
-            yield window, read_window(window)
+        for job in jobs:
+            yield job, read_job(job)
         return
-    yield from _ConcurrentReader(windows, read_window, concurrency).windows()
+    yield from _ConcurrentReader(jobs, read_job, concurrency).jobs()
 
 
-class _ConcurrentReader(Generic[PageT]):
+class _ConcurrentReader(Generic[JobT, PageT]):
     def __init__(
         self,
-        windows: Iterable[Window],
-        read_window: Callable[[Window], Iterator[PageT]],
+        jobs: Iterable[JobT],
+        read_job: Callable[[JobT], Iterator[PageT]],
         concurrency: int,
     ) -> None:
-        self._windows = iter(windows)
-        self._read_window = read_window
+        self._keys = iter(jobs)
+        self._read_job = read_job
         self._concurrency = concurrency
-        self._work: queue.Queue[_Job[PageT] | None] = queue.Queue()
+        self._work: queue.Queue[_Job[JobT, PageT] | None] = queue.Queue()
         self._stop = threading.Event()
 
-    def windows(self) -> Iterator[tuple[Window, Iterator[PageT]]]:
+    def jobs(self) -> Iterator[tuple[JobT, Iterator[PageT]]]:
         # Daemon threads: a SIGTERM's SystemExit must not wait for a page in flight.
         workers = [
-            threading.Thread(target=self._work_loop, name=f"window-reader-{n}", daemon=True)
+            threading.Thread(target=self._work_loop, name=f"page-reader-{n}", daemon=True)
             for n in range(self._concurrency)
         ]
         for worker in workers:
             worker.start()
-        ahead: deque[_Job[PageT]] = deque()
+        ahead: deque[_Job[JobT, PageT]] = deque()
         try:
             self._schedule(ahead, self._concurrency * WINDOWS_AHEAD_PER_WORKER)
             while ahead:
                 job = ahead.popleft()
-                yield job.window, self._drain(job)
+                yield job.key, self._drain(job)
                 self._schedule(ahead, 1)
         finally:
             self._stop.set()
             for _ in workers:
                 self._work.put(None)
 
-    def _schedule(self, ahead: deque[_Job[PageT]], count: int) -> None:
+    def _schedule(self, ahead: deque[_Job[JobT, PageT]], count: int) -> None:
         for _ in range(count):
-            window = next(self._windows, None)
-            if window is None:
+            key = next(self._keys, _EXHAUSTED)
+            if key is _EXHAUSTED:
                 return
-            job: _Job[PageT] = _Job(window)
+            job: _Job[JobT, PageT] = _Job(key)  # type: ignore[arg-type]
             ahead.append(job)
             self._work.put(job)
 
-    def _drain(self, job: _Job[PageT]) -> Iterator[PageT]:
+    def _drain(self, job: _Job[JobT, PageT]) -> Iterator[PageT]:
         while True:
             item = job.pages.get()
             if isinstance(item, _Done):
@@ -121,15 +123,15 @@ class _ConcurrentReader(Generic[PageT]):
             if job is None:
                 return
             try:
-                for page in self._read_window(job.window):
+                for page in self._read_job(job.key):
                     if not self._put(job, page):
                         return
                 self._put(job, _Done())
             except Exception as error:  # noqa: BLE001 - handed to the reader, raised there
                 self._put(job, _Failed(error))
 
-    def _put(self, job: _Job[PageT], item: PageT | _Done | _Failed) -> bool:
-        """Block while the window's buffer is full; False once the reader has gone."""
+    def _put(self, job: _Job[JobT, PageT], item: PageT | _Done | _Failed) -> bool:
+        """Block while the job's buffer is full; False once the reader has gone."""
         while not self._stop.is_set():
             try:
                 job.pages.put(item, timeout=_POLL_SECONDS)

@@ -13,7 +13,7 @@ from typing_extensions import override
 
 from tap_openai_audit.client import AuditLogClient
 from tap_openai_audit.errors import TapOpenAIAuditError
-from tap_openai_audit.fetcher import read_windows
+from tap_openai_audit.fetcher import read_in_order
 from tap_openai_audit.records import to_record
 from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
 from tap_openai_audit.settings import request_settings
@@ -84,7 +84,7 @@ class AuditLogsStream(Stream):
             settings.max_concurrency,
         )
         windows = plan_windows(lower, upper, settings.window_seconds)
-        for window, pages in read_windows(
+        for window, pages in read_in_order(
             windows, client.window_pages, concurrency=settings.max_concurrency
         ):
             for page in pages:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
-from tap_openai_audit.emulator import Emulator
+from openai_audit_emulator import Emulator
 from tests.services import meltano_bin, postgres
 
 __all__ = ["meltano_bin", "postgres"]  # fixtures shared with every test folder

@@ -15,7 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY
+from openai_audit_emulator import DEFAULT_ADMIN_KEY
 from tap_openai_audit.tap import TapOpenAIAudit
 
 if TYPE_CHECKING:

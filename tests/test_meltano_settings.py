@@ -11,7 +11,7 @@ import pytest
 import yaml
 from singer_sdk.mapper import PluginMapper
 
-from tap_openai_audit.emulator import default_events
+from openai_audit_emulator import default_events
 from tap_openai_audit.records import to_record
 from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
 from tap_openai_audit.tap import TapOpenAIAudit

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, generate_events
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
 from tests.services import meltano
 

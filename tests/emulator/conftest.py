@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_openai_audit.emulator import Emulator
+from openai_audit_emulator import Emulator
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

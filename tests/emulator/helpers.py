@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

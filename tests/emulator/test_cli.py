@@ -11,9 +11,9 @@ import sys
 import pytest
 import requests
 
-from tap_openai_audit.emulator.__main__ import main
+from openai_audit_emulator.__main__ import main
 
-COMMAND = [sys.executable, "-m", "tap_openai_audit.emulator"]
+COMMAND = [sys.executable, "-m", "openai_audit_emulator"]
 LINE = re.compile(r"at (?P<url>http://\S+/v1) admin_api_key=(?P<key>\S+)")
 
 

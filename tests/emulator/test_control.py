@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from tap_openai_audit.emulator import Emulator, generate_events
+from openai_audit_emulator import Emulator, generate_events
 from tests.emulator.helpers import control_url, get
 
 if TYPE_CHECKING:

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from tap_openai_audit.emulator import (
+from openai_audit_emulator import (
     DEFAULT_END,
     Emulator,
     default_events,
     generate_events,
     is_tenant_scoped,
 )
-from tap_openai_audit.emulator.catalog import event_types
+from openai_audit_emulator.catalog import event_types
 
 BIND_SOURCES = {
     "role_toggle",

@@ -8,7 +8,7 @@ import orjson
 import pytest
 import requests
 
-from tap_openai_audit.emulator import Emulator, Fault, generate_events, is_tenant_scoped
+from openai_audit_emulator import Emulator, Fault, generate_events, is_tenant_scoped
 from tests.emulator.helpers import get, page_ids
 
 if TYPE_CHECKING:

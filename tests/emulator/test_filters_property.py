@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator, generate_events
-from tap_openai_audit.emulator.store import ORDERS
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, generate_events
+from openai_audit_emulator.store import ORDERS
 
 EVENTS = generate_events(seed=11, count=2500, start=0, end=3 * 86400)
 AUTH = [("Authorization", f"Bearer {DEFAULT_ADMIN_KEY}")]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tap_openai_audit.emulator import (
+from openai_audit_emulator import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_END,
     Emulator,

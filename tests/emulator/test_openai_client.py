@@ -9,8 +9,8 @@ import openai
 import pytest
 from openai import OpenAI
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, default_events
-from tap_openai_audit.emulator.store import ORDERS
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, default_events
+from openai_audit_emulator.store import ORDERS
 from tests.emulator.helpers import get
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator, Fault, generate_events
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, Fault, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339
 from tests.tap_runs import TapRun, assert_no_secret, base_config, run_cli
 

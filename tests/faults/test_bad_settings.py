@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_openai_audit.emulator import Emulator
+from openai_audit_emulator import Emulator
 from tests.faults.support import config_for, error_lines, run_tap
 from tests.unit.test_settings import INVALID
 

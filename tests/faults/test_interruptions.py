@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_openai_audit.emulator import Emulator
+from openai_audit_emulator import Emulator
 from tests.faults.support import (
     DAY,
     END,

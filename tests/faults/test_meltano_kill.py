@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tests.e2e.support import PROJECT_ROOT, meltano_environment
 from tests.faults.support import (
     DAY,

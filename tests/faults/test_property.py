@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openai_audit_emulator import Emulator, Fault, generate_events
 from tap_openai_audit import client
-from tap_openai_audit.emulator import Emulator, Fault, generate_events
 from tap_openai_audit.retry import RetryPolicy
 from tests.faults.support import DAY, END, END_ISO, bookmarks, iso
 from tests.tap_runs import base_config, run_in_process

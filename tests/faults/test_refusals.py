@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_openai_audit.emulator import Emulator, Fault
+from openai_audit_emulator import Emulator, Fault
 from tests.faults.support import (
     DAY,
     END,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator, Fault
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, Fault
 from tests.faults.support import (
     DAY,
     END,

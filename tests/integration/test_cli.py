@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tests.tap_runs import base_config, run_cli
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tap_openai_audit.emulator import Emulator, generate_events
+from openai_audit_emulator import Emulator, generate_events
 from tap_openai_audit.records import to_record
 from tap_openai_audit.tap import TapOpenAIAudit
 from tap_openai_audit.timeutil import parse_rfc3339

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from singer_sdk.testing import get_tap_test_class
 
-from tap_openai_audit.emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tap_openai_audit.tap import TapOpenAIAudit
 
 if TYPE_CHECKING:

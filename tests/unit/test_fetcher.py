@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tap_openai_audit import fetcher
-from tap_openai_audit.fetcher import read_windows
+from tap_openai_audit.fetcher import read_in_order
 from tap_openai_audit.windows import Window, plan_windows
 
 
@@ -20,7 +20,9 @@ def _pages(window: Window) -> Iterator[list[int]]:
 def test_windows_come_back_oldest_first_with_their_pages_in_order(concurrency: int) -> None:
     seen: list[tuple[Window, list[list[int]]]] = [
         (window, list(pages))
-        for window, pages in read_windows(plan_windows(0, 400, 10), _pages, concurrency=concurrency)
+        for window, pages in read_in_order(
+            plan_windows(0, 400, 10), _pages, concurrency=concurrency
+        )
     ]
     assert [window for window, _ in seen] == list(plan_windows(0, 400, 10))
     for window, pages in seen:
@@ -37,7 +39,7 @@ def test_a_failure_surfaces_in_its_window_after_the_earlier_ones() -> None:
     completed: list[Window] = []
 
     def consume() -> None:
-        for window, window_pages in read_windows(plan_windows(0, 100, 10), pages, concurrency=4):
+        for window, window_pages in read_in_order(plan_windows(0, 100, 10), pages, concurrency=4):
             list(window_pages)
             completed.append(window)
 
@@ -60,7 +62,7 @@ def test_memory_is_bounded_by_a_fixed_number_of_buffered_pages(
                 produced += 1
             yield page
 
-    reader = read_windows(plan_windows(0, 100, 10), pages, concurrency=4)
+    reader = read_in_order(plan_windows(0, 100, 10), pages, concurrency=4)
     _, first_pages = next(reader)
     next(first_pages)
     time.sleep(0.3)  # let every worker run as far ahead as it is allowed to

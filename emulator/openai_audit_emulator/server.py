@@ -12,14 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tap_openai_audit.emulator._typing import override
-from tap_openai_audit.emulator.control import Control
-from tap_openai_audit.emulator.data_api import DataApi
-from tap_openai_audit.emulator.generator import generate_events
-from tap_openai_audit.emulator.headers import Headers
-from tap_openai_audit.emulator.query import Filters
-from tap_openai_audit.emulator.responses import Response, request_id
-from tap_openai_audit.emulator.store import EventStore
+from openai_audit_emulator._typing import override
+from openai_audit_emulator.control import Control
+from openai_audit_emulator.data_api import DataApi
+from openai_audit_emulator.generator import generate_events
+from openai_audit_emulator.headers import Headers
+from openai_audit_emulator.query import Filters
+from openai_audit_emulator.responses import Response, request_id
+from openai_audit_emulator.store import EventStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from tap_openai_audit.emulator.faults import Fault
+    from openai_audit_emulator.faults import Fault
 
 DEFAULT_ADMIN_KEY = "sk-admin-emulator-fake-key-not-a-secret-abcd"
 DEFAULT_END = calendar.timegm((2026, 11, 1, 0, 0, 0))  # 2026-11-01T00:00:00Z

@@ -5,10 +5,10 @@ Standard library only at runtime (plus orjson, a tap dependency). See docs/emula
 
 from __future__ import annotations
 
-from tap_openai_audit.emulator.catalog import is_tenant_scoped
-from tap_openai_audit.emulator.faults import Fault
-from tap_openai_audit.emulator.generator import generate_events
-from tap_openai_audit.emulator.server import (
+from openai_audit_emulator.catalog import is_tenant_scoped
+from openai_audit_emulator.faults import Fault
+from openai_audit_emulator.generator import generate_events
+from openai_audit_emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_END,
     Emulator,

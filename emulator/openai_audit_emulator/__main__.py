@@ -10,8 +10,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.emulator.generator import iter_events
-from tap_openai_audit.emulator.server import (
+from openai_audit_emulator.generator import iter_events
+from openai_audit_emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_COUNT,
     DEFAULT_DAYS,
@@ -19,7 +19,7 @@ from tap_openai_audit.emulator.server import (
     DEFAULT_SEED,
     Emulator,
 )
-from tap_openai_audit.emulator.store import ORDERS
+from openai_audit_emulator.store import ORDERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from tap_openai_audit.emulator.actors import Organization
+from openai_audit_emulator.actors import Organization
 
 Payload = dict[str, Any]
 Builder = Callable[[random.Random, Organization, str], Payload]

@@ -7,16 +7,16 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.emulator import errors
-from tap_openai_audit.emulator.errors import ApiError
-from tap_openai_audit.emulator.query import parse_query
-from tap_openai_audit.emulator.responses import Response, envelope, error_response
+from openai_audit_emulator import errors
+from openai_audit_emulator.errors import ApiError
+from openai_audit_emulator.query import parse_query
+from openai_audit_emulator.responses import Response, envelope, error_response
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from tap_openai_audit.emulator.faults import Fault
-    from tap_openai_audit.emulator.store import EventStore, Page
+    from openai_audit_emulator.faults import Fault
+    from openai_audit_emulator.store import EventStore, Page
 
 LIST_PATH = "/v1/organization/audit_logs"
 _HTML_PAGE = (

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from tap_openai_audit.emulator.faults import Fault
-from tap_openai_audit.emulator.generator import generate_events
-from tap_openai_audit.emulator.responses import Response, json_response
+from openai_audit_emulator.faults import Fault
+from openai_audit_emulator.generator import generate_events
+from openai_audit_emulator.responses import Response, json_response
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

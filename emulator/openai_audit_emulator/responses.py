@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import orjson
 
 if TYPE_CHECKING:
-    from tap_openai_audit.emulator.errors import ApiError
-    from tap_openai_audit.emulator.store import Page
+    from openai_audit_emulator.errors import ApiError
+    from openai_audit_emulator.store import Page
 
 JSON = "application/json"
 

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from tap_openai_audit.emulator.catalog import is_tenant_scoped
-from tap_openai_audit.emulator.errors import ApiError, bad_request
+from openai_audit_emulator.catalog import is_tenant_scoped
+from openai_audit_emulator.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from tap_openai_audit.emulator.query import Filters, ListQuery
+    from openai_audit_emulator.query import Filters, ListQuery
 
 ORDERS = ("newest_first", "oldest_first", "shuffled")
 _CACHE_SIZE = 8

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.emulator.catalog import is_tenant_scoped, known_event_types
-from tap_openai_audit.emulator.errors import ApiError, bad_request
+from openai_audit_emulator.catalog import is_tenant_scoped, known_event_types
+from openai_audit_emulator.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

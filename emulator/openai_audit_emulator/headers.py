@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from tap_openai_audit.emulator._typing import override
+from openai_audit_emulator._typing import override
 
 
 class Headers(Mapping[str, str]):

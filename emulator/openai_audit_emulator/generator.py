@@ -7,9 +7,9 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from tap_openai_audit.emulator.actors import Organization, build_organization, pick_actor
-from tap_openai_audit.emulator.catalog import event_types, is_tenant_scoped
-from tap_openai_audit.emulator.payloads import build_payload
+from openai_audit_emulator.actors import Organization, build_organization, pick_actor
+from openai_audit_emulator.catalog import event_types, is_tenant_scoped
+from openai_audit_emulator.payloads import build_payload
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
