@@ -1,8 +1,10 @@
-"""HTTP access to `GET /organization/audit_logs`: requests, retries, errors and pagination.
+"""HTTP access to the Admin API: one client per tap run, shared by every stream.
 
-Facts it relies on (see the API reference kept with the project): filters go out as
-`name[]=value`, the time range as `effective_at[gte|lt]` in Unix seconds, the cursor as
-`after=<last_id>`; the body is `{"object": "list", "data": [...], "last_id", "has_more"}`.
+It owns what every endpoint has in common: the bearer key, one `requests.Session` per thread,
+the retry policy, the 429 gate that slows every worker, the refusals that no retry fixes
+(401, 403, 400, 404) and the redaction of everything quoted from a response. It answers with
+the parsed JSON body; what the body must look like is the business of each endpoint's reader
+(`audit_log.py`, `inventory/`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,7 +25,6 @@ from tap_openai_audit.errors import (
     AuditLogAPIError,
     BadRequest,
     MalformedResponse,
-    PaginationError,
     RetriesExhausted,
 )
 from tap_openai_audit.redact import redact
@@ -29,40 +32,40 @@ from tap_openai_audit.retry import RateGate, RetryPolicy, is_retryable_status, p
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterator
 
     from tap_openai_audit.settings import Settings
-    from tap_openai_audit.windows import Window
 
-PATH = "/organization/audit_logs"
 Params = list[tuple[str, str]]
-Event = dict[str, Any]
 
 _ADMIN_KEY_HELP = (
     "Use an Admin API key (only an Organization Owner can create one, under Settings > "
     "Organization > Admin keys), set as admin_api_key or OPENAI_ADMIN_KEY."
 )
-_RERUN = "Rerun later; the bookmark stays at the last completed window."
-_AUDIT_LOGGING_HELP = (
-    "Check that the key is an Admin API key, not a project key, and that audit logging is "
-    "activated for the organization (Settings > Organization > Data controls)."
-)
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of the list envelope."""
+class Advice:
+    """What an endpoint's reader tells its user when a request fails for good."""
 
-    events: list[Event]
-    has_more: bool
-    last_id: str | None
+    # After "permission denied": what to check for this endpoint.
+    forbidden: str
+    # After "giving up" on transient failures: what was kept, and how to resume.
+    rerun: str
 
 
-class AuditLogClient:
-    """Reads audit-log pages, retrying what is transient and refusing what is not.
+@dataclass(frozen=True)
+class Answer:
+    """A 200 answer: its parsed JSON body, and the request id to quote in errors."""
+
+    body: Any
+    request_id: str
+
+
+class ApiClient:
+    """Sends GET requests, retrying what is transient and refusing what is not.
 
     Safe to share between threads: each thread gets its own `requests.Session`, and all of
-    them share one `RateGate`, so a 429 slows every worker.
+    them share one `RateGate`, so a 429 slows every worker of every stream.
     """
 
     def __init__(
@@ -73,105 +76,59 @@ class AuditLogClient:
         retry: RetryPolicy | None = None,
         gate: RateGate | None = None,
     ) -> None:
-        """Prepare to read with `settings`; nothing is sent yet."""
+        """Prepare to send with `settings`; nothing is sent yet."""
         self._settings = settings
-        self._url = settings.api_url + PATH
         self._logger = logger
         self._retry = retry or RetryPolicy()
         self._gate = gate or RateGate()
         self._local = threading.local()
-        self._filter_params: Params = [
-            (f"{name}[]", value) for name, values in settings.filters for value in values
-        ]
-        if settings.tenant_only:
-            self._filter_params.append(("tenant_only", "true"))
+        self._proxies: dict[str, str] | None = None
+        self._date_lock = threading.Lock()
+        self._answered = False
+        self._first_date: int | None = None
 
-    def window_pages(self, window: Window) -> Iterator[Page]:
-        """Every page of `window`, following the cursor until `has_more` is false."""
-        base = [
-            *self._filter_params,
-            ("effective_at[gte]", str(window.start)),
-            ("effective_at[lt]", str(window.end)),
-            ("limit", str(self._settings.page_size)),
-        ]
-        cursors: set[str] = set()
-        after: str | None = None
-        while True:
-            page = self.fetch([*base, ("after", after)] if after else base)
-            yield page
-            if not page.has_more:
-                return
-            if not page.events:
-                msg = (
-                    f"The API answered has_more=true with an empty page for window "
-                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
-                )
-                raise PaginationError(msg)
-            # `after` is "the ID of the last object" received (API reference). A `last_id`
-            # naming anything else would move the cursor outside this page, e.g. back to an
-            # earlier window, and end the window early with events unread: refuse it.
-            after = str(page.events[-1]["id"])
-            repeated = page.last_id if page.last_id in cursors else after
-            if repeated in cursors:
-                msg = (
-                    f"The API returned cursor {repeated!r} twice for window "
-                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
-                )
-                raise PaginationError(msg)
-            if page.last_id is not None and page.last_id != after:
-                msg = (
-                    f"The API's last_id {page.last_id!r} is not the id of the page's last event "
-                    f"{after!r} (window {window.start}..{window.end}); following it could skip "
-                    f"events, so the tap stops. {_RERUN}"
-                )
-                raise PaginationError(msg)
-            cursors.add(after)
+    @property
+    def settings(self) -> Settings:
+        """The settings every request is sent with."""
+        return self._settings
 
-    def has_events_before(self, moment: int) -> bool:
-        """Whether any event matching the filters has `effective_at` before `moment`."""
-        page = self.fetch([*self._filter_params, ("effective_at[lt]", str(moment)), ("limit", "1")])
-        return bool(page.events)
+    @property
+    def first_answer_date(self) -> int | None:
+        """The `Date` header of the run's first HTTP answer (any status), in Unix seconds.
 
-    def find_earliest(self, upper: int) -> int | None:
-        """The `effective_at` of the oldest event before `upper`, or None when there is none.
-
-        A binary search of one-event probes: about 31 requests for all of Unix time, where
-        reading empty day windows since 1970 would take twenty thousand.
+        The API's own clock, floored to the second. None before any answer, and when that
+        header was missing or unreadable.
         """
-        if not self.has_events_before(upper):
-            return None
-        low, high = 0, upper  # nothing before `low`; something before `high`
-        if self.has_events_before(low + 1):
-            return low
-        while high - low > 1:
-            middle = (low + high) // 2
-            if self.has_events_before(middle):
-                high = middle
-            else:
-                low = middle
-        return low
+        with self._date_lock:
+            return self._first_date
 
-    def fetch(self, params: Params) -> Page:
-        """One page, retried on 429, 5xx, timeouts and dropped connections."""
+    def get_json(self, path: str, params: Params, *, advice: Advice) -> Answer:
+        """GET `path` with `params`: the parsed body of a 200, after retries if needed.
+
+        Raises:
+            RetriesExhausted: 429, 5xx, timeouts or dropped connections past the retry bound.
+            AccessDenied: 401 or 403.
+            BadRequest: another 4xx, with the API's own (redacted) message.
+            MalformedResponse: a 200 whose body is not JSON.
+        """
         attempt = 0
         while True:
             self._gate.wait()
-            outcome = self._attempt(params)
-            if isinstance(outcome, Page):
+            outcome = self._attempt(path, params, advice)
+            if isinstance(outcome, Answer):
                 return outcome
             reason, retry_after, is_rate_limit = outcome
             if attempt >= self._retry.max_retries:
                 msg = (
-                    f"GET {PATH} failed {attempt + 1} times in a row, last with {reason}; "
-                    "giving up. The state of every completed window has been emitted: "
-                    "rerun to resume from it."
+                    f"GET {path} failed {attempt + 1} times in a row, last with {reason}; "
+                    f"giving up. {advice.rerun}"
                 )
                 raise RetriesExhausted(msg)
             delay = self._retry.delay(attempt, retry_after)
             attempt += 1
             self._logger.warning(
                 "GET %s: %s; retry %d of %d in %.1f s",
-                PATH,
+                path,
                 reason,
                 attempt,
                 self._retry.max_retries,
@@ -182,11 +139,15 @@ class AuditLogClient:
             else:
                 time.sleep(delay)
 
-    def _attempt(self, params: Params) -> Page | tuple[str, float | None, bool]:
-        """Send once: a page, or why to retry (reason, Retry-After seconds, is a 429)."""
+    def _attempt(
+        self, path: str, params: Params, advice: Advice
+    ) -> Answer | tuple[str, float | None, bool]:
+        """Send once: an answer, or why to retry (reason, Retry-After seconds, is a 429)."""
         try:
             response = self._session().get(
-                self._url, params=params, timeout=self._settings.request_timeout
+                self._settings.api_url + path,
+                params=params,
+                timeout=self._settings.request_timeout,
             )
         except requests.Timeout:
             # Never str(exc): requests puts the query string, e-mail filters included, in it.
@@ -197,25 +158,34 @@ class AuditLogClient:
             )
         except requests.ConnectionError as exc:
             return f"connection failed ({_root_cause(exc)})", None, False
+        self._note_date(response.headers.get("date"))
         request_id = response.headers.get("x-request-id", "none")
         status = response.status_code
         if status == 200:  # noqa: PLR2004
-            return _parse_page(
-                response.content, response.headers.get("content-type", ""), request_id
+            body = _parse_json(
+                response.content, response.headers.get("content-type", ""), path, request_id
             )
+            return Answer(body=body, request_id=request_id)
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             return f"HTTP {status} (request id {request_id})", retry_after, status == 429  # noqa: PLR2004
-        raise _refusal(status, response.content, request_id)
+        raise _refusal(path, status, response.content, request_id, advice)
+
+    def _note_date(self, header: str | None) -> None:
+        with self._date_lock:
+            if self._answered:
+                return
+            self._answered = True
+            self._first_date = parse_http_date(header)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
             # requests re-reads the proxy variables on every request, a measurable cost per
-            # page; read them once for the one URL used, exactly as requests would.
+            # page; read them once for the API's base URL, exactly as requests would.
             session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self._url)
+            session.proxies = requests.utils.get_environ_proxies(self._settings.api_url)
             session.verify = (
                 os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             )
@@ -230,6 +200,22 @@ class AuditLogClient:
         return session
 
 
+def parse_http_date(header: str | None) -> int | None:
+    """An HTTP `Date` header as Unix seconds, floored; None when absent or unreadable."""
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return int(moment.timestamp() // 1)
+    except (OverflowError, OSError):
+        return None
+
+
 def _root_cause(exc: BaseException) -> str:
     """The innermost exception's class name: says what happened without quoting any URL."""
     while exc.__context__ is not None or exc.__cause__ is not None:
@@ -237,48 +223,17 @@ def _root_cause(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _parse_page(body: bytes, content_type: str, request_id: str) -> Page:
-    """Check the envelope strictly: a silent empty page would lose events."""
-    where = f"GET {PATH} (request id {request_id})"
+def _parse_json(body: bytes, content_type: str, path: str, request_id: str) -> Any:  # noqa: ANN401 - any JSON
     try:
-        envelope = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         snippet = redact(body[:2000].decode("utf-8", "replace"), limit=120)
         msg = (
-            f"{where} answered 200 with a body that is not JSON "
+            f"GET {path} (request id {request_id}) answered 200 with a body that is not JSON "
             f"(content-type {content_type or 'none'}, {len(body)} bytes: {snippet!r}). "
             "Check api_url, and any proxy between the tap and the API."
         )
         raise MalformedResponse(msg) from None
-    if not isinstance(envelope, dict):
-        msg = f"{where} answered 200 with JSON that is not the list envelope."
-        raise MalformedResponse(msg)
-    data = envelope.get("data")
-    has_more = envelope.get("has_more")
-    last_id = envelope.get("last_id")
-    if not isinstance(data, list) or not isinstance(has_more, bool):
-        keys = ", ".join(sorted(str(key) for key in envelope)[:10]) or "none"
-        msg = (
-            f"{where} answered 200 without the list envelope's `data` array and `has_more` "
-            f"flag (keys: {keys}). Check api_url."
-        )
-        raise MalformedResponse(msg)
-    for event in data:
-        if not (
-            isinstance(event, dict)
-            and isinstance(event.get("id"), str)
-            and isinstance(event.get("type"), str)
-            and isinstance(event.get("effective_at"), int)
-        ):
-            msg = (
-                f"{where} returned an event without a string id, a string type and an "
-                "integer effective_at."
-            )
-            raise MalformedResponse(msg)
-    if last_id is not None and not isinstance(last_id, str):
-        msg = f"{where} returned a last_id that is not a string."
-        raise MalformedResponse(msg)
-    return Page(events=data, has_more=has_more, last_id=last_id)
 
 
 def _api_message(body: bytes) -> str:
@@ -291,13 +246,15 @@ def _api_message(body: bytes) -> str:
     return redact(message) or "no message"
 
 
-def _refusal(status: int, body: bytes, request_id: str) -> AuditLogAPIError:
-    where = f"GET {PATH} answered HTTP {status} (request id {request_id})"
+def _refusal(
+    path: str, status: int, body: bytes, request_id: str, advice: Advice
+) -> AuditLogAPIError:
+    where = f"GET {path} answered HTTP {status} (request id {request_id})"
     message = _api_message(body)
     if status == 401:  # noqa: PLR2004
         return AccessDenied(f"{where}: the API key was not accepted ({message}). {_ADMIN_KEY_HELP}")
     if status == 403:  # noqa: PLR2004
-        return AccessDenied(f"{where}: permission denied ({message}). {_AUDIT_LOGGING_HELP}")
+        return AccessDenied(f"{where}: permission denied ({message}). {advice.forbidden}")
     if status == 404:  # noqa: PLR2004
         return BadRequest(f"{where}: not found ({message}). Check api_url (it should end in /v1).")
     return BadRequest(f"{where}: {message}")

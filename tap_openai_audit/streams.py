@@ -11,7 +11,7 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_openai_audit.client import AuditLogClient
+from tap_openai_audit.audit_log import AuditLogClient
 from tap_openai_audit.errors import TapOpenAIAuditError
 from tap_openai_audit.fetcher import read_in_order
 from tap_openai_audit.records import to_record
@@ -21,9 +21,11 @@ from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
 from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator
 
     from singer_sdk.helpers import types
+
+    from tap_openai_audit.client import ApiClient
 
 REPLICATION_KEY = "effective_at"
 
@@ -45,9 +47,15 @@ class AuditLogsStream(Stream):
     # would only cost time (the largest share of the SDK's per-record cost).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
-        """Create the stream; nothing is read yet."""
+    def __init__(
+        self,
+        *args: Any,  # noqa: ANN401 - the SDK's signature
+        api: Callable[[], ApiClient],
+        **kwargs: Any,  # noqa: ANN401 - the SDK's signature
+    ) -> None:
+        """Create the stream; `api` gives the run's shared HTTP client when reading starts."""
         super().__init__(*args, **kwargs)
+        self._api = api
         self._warned_extra_keys: set[str] = set()
         self._checked_mask: object = None
         self._mask_deselects = True
@@ -63,7 +71,7 @@ class AuditLogsStream(Stream):
         lower = lower_bound(
             bookmark=bookmark, start=settings.start, lookback=settings.lookback_seconds
         )
-        client = AuditLogClient(settings, logger=self.logger)
+        client = AuditLogClient(self._api())
         for name in settings.unknown_event_types():
             self.logger.warning(
                 "event_types: %r is not a type this version knows; passing it on, the API decides.",

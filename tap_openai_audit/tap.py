@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, ClassVar
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -12,7 +13,8 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_openai_audit.client import AuditLogClient
+from tap_openai_audit.audit_log import AuditLogClient
+from tap_openai_audit.client import ApiClient
 from tap_openai_audit.settings import CONFIG_SCHEMA, Settings, request_settings
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
@@ -61,9 +63,25 @@ class TapOpenAIAudit(Tap):
             )
             sys.exit(128 + signum)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
+        """Build the tap; no request is sent until a stream is read."""
+        self._api_lock = threading.Lock()
+        self._api: ApiClient | None = None
+        super().__init__(*args, **kwargs)
+
+    def api_client(self) -> ApiClient:
+        """The run's one HTTP client: every stream shares its retry policy and 429 gate.
+
+        Built on first use, so that discovery and `--about` need no key.
+        """
+        with self._api_lock:
+            if self._api is None:
+                self._api = ApiClient(request_settings(self.config), logger=self.logger)
+            return self._api
+
     @override
     def discover_streams(self) -> list[Stream]:
-        return [AuditLogsStream(self)]
+        return [AuditLogsStream(self, api=self.api_client)]
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -92,8 +110,7 @@ class TapOpenAIAudit(Tap):
             validate_config=True,
         )
         settings = request_settings(tap.config)
-        client = AuditLogClient(settings, logger=tap.logger)
-        page = client.fetch([("limit", "1")])
+        page = AuditLogClient(tap.api_client()).fetch([("limit", "1")])
         latest = (
             f"an event of {to_rfc3339(page.events[0]['effective_at'])}"
             if page.events

@@ -1,0 +1,160 @@
+"""Paging through `GET /organization/audit_logs`, on top of the shared `ApiClient`.
+
+Facts it relies on (see the API reference kept with the project): filters go out as
+`name[]=value`, the time range as `effective_at[gte|lt]` in Unix seconds, the cursor as
+`after=<last_id>`; the body is `{"object": "list", "data": [...], "last_id", "has_more"}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tap_openai_audit.client import Advice
+from tap_openai_audit.errors import MalformedResponse, PaginationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tap_openai_audit.client import ApiClient, Params
+    from tap_openai_audit.windows import Window
+
+PATH = "/organization/audit_logs"
+Event = dict[str, Any]
+
+_RERUN = "Rerun later; the bookmark stays at the last completed window."
+ADVICE = Advice(
+    forbidden=(
+        "Check that the key is an Admin API key, not a project key, and that audit logging is "
+        "activated for the organization (Settings > Organization > Data controls)."
+    ),
+    rerun="The state of every completed window has been emitted: rerun to resume from it.",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list envelope."""
+
+    events: list[Event]
+    has_more: bool
+    last_id: str | None
+
+
+class AuditLogClient:
+    """Reads audit-log pages through a shared `ApiClient`; safe to share between threads."""
+
+    def __init__(self, api: ApiClient) -> None:
+        """Prepare to read with `api`'s settings; nothing is sent yet."""
+        self._api = api
+        settings = api.settings
+        self._page_size = settings.page_size
+        self._filter_params: Params = [
+            (f"{name}[]", value) for name, values in settings.filters for value in values
+        ]
+        if settings.tenant_only:
+            self._filter_params.append(("tenant_only", "true"))
+
+    def window_pages(self, window: Window) -> Iterator[Page]:
+        """Every page of `window`, following the cursor until `has_more` is false."""
+        base = [
+            *self._filter_params,
+            ("effective_at[gte]", str(window.start)),
+            ("effective_at[lt]", str(window.end)),
+            ("limit", str(self._page_size)),
+        ]
+        cursors: set[str] = set()
+        after: str | None = None
+        while True:
+            page = self.fetch([*base, ("after", after)] if after else base)
+            yield page
+            if not page.has_more:
+                return
+            if not page.events:
+                msg = (
+                    f"The API answered has_more=true with an empty page for window "
+                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
+                )
+                raise PaginationError(msg)
+            # `after` is "the ID of the last object" received (API reference). A `last_id`
+            # naming anything else would move the cursor outside this page, e.g. back to an
+            # earlier window, and end the window early with events unread: refuse it.
+            after = str(page.events[-1]["id"])
+            repeated = page.last_id if page.last_id in cursors else after
+            if repeated in cursors:
+                msg = (
+                    f"The API returned cursor {repeated!r} twice for window "
+                    f"{window.start}..{window.end}; stopping rather than looping. {_RERUN}"
+                )
+                raise PaginationError(msg)
+            if page.last_id is not None and page.last_id != after:
+                msg = (
+                    f"The API's last_id {page.last_id!r} is not the id of the page's last event "
+                    f"{after!r} (window {window.start}..{window.end}); following it could skip "
+                    f"events, so the tap stops. {_RERUN}"
+                )
+                raise PaginationError(msg)
+            cursors.add(after)
+
+    def has_events_before(self, moment: int) -> bool:
+        """Whether any event matching the filters has `effective_at` before `moment`."""
+        page = self.fetch([*self._filter_params, ("effective_at[lt]", str(moment)), ("limit", "1")])
+        return bool(page.events)
+
+    def find_earliest(self, upper: int) -> int | None:
+        """The `effective_at` of the oldest event before `upper`, or None when there is none.
+
+        A binary search of one-event probes: about 31 requests for all of Unix time, where
+        reading empty day windows since 1970 would take twenty thousand.
+        """
+        if not self.has_events_before(upper):
+            return None
+        low, high = 0, upper  # nothing before `low`; something before `high`
+        if self.has_events_before(low + 1):
+            return low
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self.has_events_before(middle):
+                high = middle
+            else:
+                low = middle
+        return low
+
+    def fetch(self, params: Params) -> Page:
+        """One page, retried on 429, 5xx, timeouts and dropped connections."""
+        answer = self._api.get_json(PATH, params, advice=ADVICE)
+        return _parse_page(answer.body, answer.request_id)
+
+
+def _parse_page(envelope: Any, request_id: str) -> Page:  # noqa: ANN401 - any JSON
+    """Check the envelope strictly: a silent empty page would lose events."""
+    where = f"GET {PATH} (request id {request_id})"
+    if not isinstance(envelope, dict):
+        msg = f"{where} answered 200 with JSON that is not the list envelope."
+        raise MalformedResponse(msg)
+    data = envelope.get("data")
+    has_more = envelope.get("has_more")
+    last_id = envelope.get("last_id")
+    if not isinstance(data, list) or not isinstance(has_more, bool):
+        keys = ", ".join(sorted(str(key) for key in envelope)[:10]) or "none"
+        msg = (
+            f"{where} answered 200 without the list envelope's `data` array and `has_more` "
+            f"flag (keys: {keys}). Check api_url."
+        )
+        raise MalformedResponse(msg)
+    for event in data:
+        if not (
+            isinstance(event, dict)
+            and isinstance(event.get("id"), str)
+            and isinstance(event.get("type"), str)
+            and isinstance(event.get("effective_at"), int)
+        ):
+            msg = (
+                f"{where} returned an event without a string id, a string type and an "
+                "integer effective_at."
+            )
+            raise MalformedResponse(msg)
+    if last_id is not None and not isinstance(last_id, str):
+        msg = f"{where} returned a last_id that is not a string."
+        raise MalformedResponse(msg)
+    return Page(events=data, has_more=has_more, last_id=last_id)
