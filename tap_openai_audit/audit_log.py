@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tap_openai_audit.client import Advice
 from tap_openai_audit.errors import MalformedResponse, PaginationError
+from tap_openai_audit.records import check_event, make_storable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,6 +40,11 @@ class Page:
     events: list[Event]
     has_more: bool
     last_id: str | None
+    # The id of the last event as the API sent it: the cursor, even when replacing U+0000
+    # or a lone surrogate changed it in `events`.
+    last_event_id: str | None = None
+    # (id, strings changed) of each event whose U+0000 or lone surrogates were replaced.
+    replaced: tuple[tuple[str, int], ...] = ()
 
 
 class AuditLogClient:
@@ -79,7 +85,7 @@ class AuditLogClient:
             # `after` is "the ID of the last object" received (API reference). A `last_id`
             # naming anything else would move the cursor outside this page, e.g. back to an
             # earlier window, and end the window early with events unread: refuse it.
-            after = str(page.events[-1]["id"])
+            after = page.last_event_id or ""
             repeated = page.last_id if page.last_id in cursors else after
             if repeated in cursors:
                 msg = (
@@ -123,10 +129,12 @@ class AuditLogClient:
     def fetch(self, params: Params) -> Page:
         """One page, retried on 429, 5xx, timeouts and dropped connections."""
         answer = self._api.get_json(PATH, params, advice=ADVICE)
-        return _parse_page(answer.body, answer.request_id)
+        return _parse_page(
+            answer.body, answer.request_id, may_hold_unstorable=answer.may_hold_unstorable
+        )
 
 
-def _parse_page(envelope: Any, request_id: str) -> Page:  # noqa: ANN401 - any JSON
+def _parse_page(envelope: Any, request_id: str, *, may_hold_unstorable: bool) -> Page:  # noqa: ANN401 - any JSON
     """Check the envelope strictly: a silent empty page would lose events."""
     where = f"GET {PATH} (request id {request_id})"
     if not isinstance(envelope, dict):
@@ -142,19 +150,18 @@ def _parse_page(envelope: Any, request_id: str) -> Page:  # noqa: ANN401 - any J
             f"flag (keys: {keys}). Check api_url."
         )
         raise MalformedResponse(msg)
-    for event in data:
-        if not (
-            isinstance(event, dict)
-            and isinstance(event.get("id"), str)
-            and isinstance(event.get("type"), str)
-            and isinstance(event.get("effective_at"), int)
-        ):
-            msg = (
-                f"{where} returned an event without a string id, a string type and an "
-                "integer effective_at."
-            )
-            raise MalformedResponse(msg)
+    events = [check_event(event, request_id) for event in data]
+    last_event_id = events[-1]["id"] if events else None
+    # Only a page whose raw body shows an escape that may stand for U+0000 or a surrogate
+    # is walked: the usual page costs nothing here.
+    replaced = tuple(make_storable(events)) if may_hold_unstorable else ()
     if last_id is not None and not isinstance(last_id, str):
         msg = f"{where} returned a last_id that is not a string."
         raise MalformedResponse(msg)
-    return Page(events=data, has_more=has_more, last_id=last_id)
+    return Page(
+        events=events,
+        has_more=has_more,
+        last_id=last_id,
+        last_event_id=last_event_id,
+        replaced=replaced,
+    )

@@ -27,8 +27,10 @@ from tap_openai_audit.errors import (
     MalformedResponse,
     RetriesExhausted,
 )
+from tap_openai_audit.jsonbody import NotJSON, read_json
 from tap_openai_audit.redact import redact
 from tap_openai_audit.retry import RateGate, RetryPolicy, is_retryable_status, parse_retry_after
+from tap_openai_audit.storable_text import may_hold_unstorable
 
 if TYPE_CHECKING:
     import logging
@@ -59,6 +61,8 @@ class Answer:
 
     body: Any
     request_id: str
+    # False guarantees the body held no U+0000 and no lone surrogate (see storable_text).
+    may_hold_unstorable: bool = False
 
 
 class ApiClient:
@@ -162,10 +166,13 @@ class ApiClient:
         request_id = response.headers.get("x-request-id", "none")
         status = response.status_code
         if status == 200:  # noqa: PLR2004
-            body = _parse_json(
-                response.content, response.headers.get("content-type", ""), path, request_id
+            content = response.content
+            body = _parse_json(content, response.headers.get("content-type", ""), path, request_id)
+            return Answer(
+                body=body,
+                request_id=request_id,
+                may_hold_unstorable=may_hold_unstorable(content),
             )
-            return Answer(body=body, request_id=request_id)
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             return f"HTTP {status} (request id {request_id})", retry_after, status == 429  # noqa: PLR2004
@@ -225,8 +232,8 @@ def _root_cause(exc: BaseException) -> str:
 
 def _parse_json(body: bytes, content_type: str, path: str, request_id: str) -> Any:  # noqa: ANN401 - any JSON
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
+        return read_json(body)
+    except NotJSON:
         snippet = redact(body[:2000].decode("utf-8", "replace"), limit=120)
         msg = (
             f"GET {path} (request id {request_id}) answered 200 with a body that is not JSON "

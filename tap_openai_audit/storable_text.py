@@ -112,14 +112,19 @@ class ReplacementTally:
         if len(self._ids) < WARNING_IDS:
             self._ids.append(record_id)
 
-    def warning(self) -> str | None:
-        """The run's warning in the contract's words, or None when nothing was replaced.
+    def take_warning(self) -> str | None:
+        """The warning, in the contract's words, for what was counted since the last one.
 
-        It names the first `WARNING_IDS` ids, never the values.
+        None when nothing was replaced since. It names the first `WARNING_IDS` ids, never
+        the values. Taking it starts a new count, so a run that warns at its end and also on
+        its way out of a failure warns once.
         """
         if not self.values:
             return None
-        return (
+        warning = (
             f"{self.values} values in {self.records} events had U+0000 or lone surrogates "
             f"replaced by U+FFFD: {', '.join(self._ids)}"
         )
+        self.values = self.records = 0
+        self._ids = []
+        return warning

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from singer_sdk.helpers import types
 
     from tap_openai_audit.client import ApiClient
+    from tap_openai_audit.storable_text import ReplacementTally
 
 REPLICATION_KEY = "effective_at"
 
@@ -51,11 +52,17 @@ class AuditLogsStream(Stream):
         self,
         *args: Any,  # noqa: ANN401 - the SDK's signature
         api: Callable[[], ApiClient],
+        replacements: ReplacementTally,
         **kwargs: Any,  # noqa: ANN401 - the SDK's signature
     ) -> None:
-        """Create the stream; `api` gives the run's shared HTTP client when reading starts."""
+        """Create the stream; `api` gives the run's shared HTTP client when reading starts.
+
+        `replacements` counts, for the run's one warning, the events whose U+0000 or lone
+        surrogates were replaced.
+        """
         super().__init__(*args, **kwargs)
         self._api = api
+        self._replacements = replacements
         self._warned_extra_keys: set[str] = set()
         self._checked_mask: object = None
         self._mask_deselects = True
@@ -92,12 +99,31 @@ class AuditLogsStream(Stream):
             settings.max_concurrency,
         )
         windows = plan_windows(lower, upper, settings.window_seconds)
-        for window, pages in read_in_order(
-            windows, client.window_pages, concurrency=settings.max_concurrency
-        ):
-            for page in pages:
-                yield from self._records(page.events)
-            self._complete(window)
+        try:
+            for window, pages in read_in_order(
+                windows, client.window_pages, concurrency=settings.max_concurrency
+            ):
+                for page in pages:
+                    for event_id, count in page.replaced:
+                        self._replacements.add(event_id, count)
+                    yield from self._records(page.events)
+                self._complete(window)
+        except BaseException:
+            # The run stops here (an error, or SIGTERM): records already written may hold
+            # replaced values, so say so before the error does.
+            self._warn_replacements()
+            raise
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
+        """The SDK calls this once the stream is read to its end: the run's warning goes out."""
+        super().finalize_state_progress_markers(state)
+        self._warn_replacements()
+
+    def _warn_replacements(self) -> None:
+        warning = self._replacements.take_warning()
+        if warning is not None:
+            self.logger.warning("%s", warning)
 
     def _records(self, events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for event in events:

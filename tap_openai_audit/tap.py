@@ -16,6 +16,7 @@ from typing_extensions import override
 from tap_openai_audit.audit_log import AuditLogClient
 from tap_openai_audit.client import ApiClient
 from tap_openai_audit.settings import CONFIG_SCHEMA, Settings, request_settings
+from tap_openai_audit.storable_text import ReplacementTally
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
@@ -67,6 +68,8 @@ class TapOpenAIAudit(Tap):
         """Build the tap; no request is sent until a stream is read."""
         self._api_lock = threading.Lock()
         self._api: ApiClient | None = None
+        # Every stream counts here the strings it made storable: one warning per run.
+        self.replacements = ReplacementTally()
         super().__init__(*args, **kwargs)
 
     def api_client(self) -> ApiClient:
@@ -81,7 +84,7 @@ class TapOpenAIAudit(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [AuditLogsStream(self, api=self.api_client)]
+        return [AuditLogsStream(self, api=self.api_client, replacements=self.replacements)]
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

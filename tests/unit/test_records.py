@@ -1,4 +1,7 @@
-from tap_openai_audit.records import to_record
+import pytest
+
+from tap_openai_audit.errors import MalformedResponse
+from tap_openai_audit.records import check_event, make_storable, to_record
 
 
 def test_payload_is_the_key_named_like_the_type_kept_whole() -> None:
@@ -34,3 +37,48 @@ def test_an_unknown_type_and_unknown_top_level_keys_are_kept() -> None:
     assert record["payload"] == {"id": "w1", "how": "hard"}
     assert record["extra"] == {"details": {"id": "x"}, "object": "organization.audit_log"}
     assert record["effective_at"] == "1970-01-01T00:00:00+00:00"
+
+
+def test_an_integral_float_effective_at_is_read_as_that_second() -> None:
+    event = check_event(
+        {"id": "audit_log-3", "type": "x.y", "effective_at": 1_764_547_200.0}, "req_1"
+    )
+    assert event["effective_at"] == 1_764_547_200
+    assert type(event["effective_at"]) is int
+    assert to_record(event)["effective_at"] == "2025-12-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": 1.5}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": "1764547200"}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": True}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": None}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y"}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": 10**20}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": "x.y", "effective_at": 1e300}, "event audit_log-4"),
+        ({"id": "audit_log-4", "type": 7, "effective_at": 0}, "event audit_log-4"),
+        ({"id": 42, "type": "x.y", "effective_at": 0}, "id 42"),
+        ({"type": "x.y", "effective_at": 0}, "id None"),
+        (["not", "an", "object"], "not a JSON object"),
+    ],
+)
+def test_a_wrong_id_type_or_effective_at_is_a_clear_error_naming_both_ids(
+    event: object, named: str
+) -> None:
+    with pytest.raises(MalformedResponse) as caught:
+        check_event(event, "req_abc123")
+    message = str(caught.value)
+    assert named in message
+    assert "request id req_abc123" in message
+    assert "\n" not in message
+
+
+def test_replacing_reports_each_changed_event_by_its_replaced_id() -> None:
+    events = [
+        {"id": "clean", "type": "x", "effective_at": 0, "x": {"a": "b"}},
+        {"id": "a\x00", "type": "x", "effective_at": 0, "actor": {"k\ud800": ["\x00", "ok"]}},
+    ]
+    assert make_storable(events) == [("a\ufffd", 3)]
+    assert events[1]["actor"] == {"k\ufffd": ["\ufffd", "ok"]}
