@@ -8,6 +8,7 @@ from __future__ import annotations
 from openai_audit_emulator.catalog import is_tenant_scoped
 from openai_audit_emulator.faults import Fault
 from openai_audit_emulator.generator import generate_events
+from openai_audit_emulator.hostile import HOSTILE_START, hostile_events
 from openai_audit_emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_END,
@@ -19,10 +20,12 @@ from openai_audit_emulator.server import (
 __all__ = [
     "DEFAULT_ADMIN_KEY",
     "DEFAULT_END",
+    "HOSTILE_START",
     "Emulator",
     "Fault",
     "RecordedRequest",
     "default_events",
     "generate_events",
+    "hostile_events",
     "is_tenant_scoped",
 ]

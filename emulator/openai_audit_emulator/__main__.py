@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import itertools
 import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_audit_emulator.generator import iter_events
+from openai_audit_emulator.hostile import hostile_events
 from openai_audit_emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_COUNT,
@@ -22,7 +24,7 @@ from openai_audit_emulator.server import (
 from openai_audit_emulator.store import ORDERS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from types import FrameType
 
 _END_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -101,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--admin-key", default=DEFAULT_ADMIN_KEY, help="the Admin API key to accept"
     )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also serve the hostile organization's events (see docs/emulator.md)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -112,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = int(args.days * 86400)
     if seconds < 1:
         parser.error("--days must cover at least one second")
-    events = iter_events(seed=args.seed, count=args.events, start=args.end - seconds, end=args.end)
+    events: Iterable[dict[str, Any]] = iter_events(
+        seed=args.seed, count=args.events, start=args.end - seconds, end=args.end
+    )
+    if args.hostile:
+        events = itertools.chain(events, hostile_events())
     emulator = Emulator(
         events,
         admin_key=args.admin_key,
