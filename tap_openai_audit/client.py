@@ -28,6 +28,7 @@ from tap_openai_audit.errors import (
     RetriesExhausted,
 )
 from tap_openai_audit.jsonbody import NotJSON, read_json
+from tap_openai_audit.log_privacy import hide_filter_values
 from tap_openai_audit.redact import redact
 from tap_openai_audit.retry import RateGate, RetryPolicy, is_retryable_status, parse_retry_after
 from tap_openai_audit.storable_text import may_hold_unstorable
@@ -81,6 +82,7 @@ class ApiClient:
         gate: RateGate | None = None,
     ) -> None:
         """Prepare to send with `settings`; nothing is sent yet."""
+        hide_filter_values()
         self._settings = settings
         self._logger = logger
         self._retry = retry or RetryPolicy()

@@ -35,9 +35,11 @@ class TapRun:
     messages: list[dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Singer messages only: --about and --version print other things on stdout.
+        # Singer messages only: --about and --version print other things on stdout. Split on
+        # "\n" alone, as targets do: splitlines() also splits inside strings holding U+0085 or
+        # U+2028, which JSON writes unescaped.
         self.messages = [
-            json.loads(line) for line in self.stdout.splitlines() if line.startswith('{"type":')
+            json.loads(line) for line in self.stdout.split("\n") if line.startswith('{"type":')
         ]
         assert_no_secret(self.stdout + self.stderr)
 
