@@ -8,6 +8,7 @@ lands in PostgreSQL").
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,14 @@ def _tap_environment(emulator: Emulator) -> dict[str, str]:
         "TAP_OPENAI_AUDIT_START_DATE": "2026-10-29T00:00:00Z",
         "TAP_OPENAI_AUDIT_END_DATE": "2026-11-01T00:00:00Z",
     }
+
+
+def _readme_query(holding: str) -> str:
+    """The README's SQL example that holds `holding`."""
+    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    query: str
+    (query,) = [q for q in re.findall(r"```sql\n(.*?)```", readme, re.DOTALL) if holding in q]
+    return query
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +119,12 @@ def test_every_hostile_event_lands_in_postgres_as_the_readme_says(
         assert by_id["audit_log-hostile-04"][4] == "null"
         assert len(json.dumps(by_id["audit_log-hostile-08"][2])) > 2_000_000
         assert WARNING in output
+        postgres.execute(sql.SQL("set search_path to {}").format(sql.Identifier(schema)))
+        found = postgres.execute(
+            _readme_query("chr(65533)").replace("openai_audit.", "")
+        ).fetchall()
+        postgres.execute("reset search_path")
+        assert found == [("audit_log-hostile-02", CHECKS["audit_log-hostile-02"][2])]
     finally:
         postgres.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -11,6 +12,7 @@ import sys
 import pytest
 import requests
 
+from openai_audit_emulator import HOSTILE_START, hostile_events
 from openai_audit_emulator.__main__ import main
 
 COMMAND = [sys.executable, "-m", "openai_audit_emulator"]
@@ -92,3 +94,38 @@ def test_port_in_use_exits_1_with_a_clean_message(capsys: pytest.CaptureFixture[
             main(["--port", str(port), "--events", "10"])
     assert exited.value.code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_hostile_adds_the_hostile_organization_and_sends_its_bytes() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "--port", "0", "--events", "100", "--hostile"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = LINE.search(line)
+        assert found, line
+        assert f"serving {100 + len(hostile_events())} events" in line
+        response = requests.get(
+            found["url"] + "/organization/audit_logs",
+            params={"limit": "100", "effective_at[gte]": str(HOSTILE_START)},
+            headers={"Authorization": f"Bearer {found['key']}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+        assert b"\\ud800" in response.content
+        ids = {event["id"] for event in json.loads(response.content)["data"]}
+        assert {event["id"] for event in hostile_events()} <= ids
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()
+        process.stderr.close()
