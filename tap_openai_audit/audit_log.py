@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tap_openai_audit.client import ApiClient, Params
+    from tap_openai_audit.scopes import Scope
     from tap_openai_audit.windows import Window
 
 PATH = "/organization/audit_logs"
@@ -50,15 +51,21 @@ class Page:
 class AuditLogClient:
     """Reads audit-log pages through a shared `ApiClient`; safe to share between threads."""
 
-    def __init__(self, api: ApiClient) -> None:
-        """Prepare to read with `api`'s settings; nothing is sent yet."""
+    def __init__(self, api: ApiClient, *, scope: Scope = "organization") -> None:
+        """Prepare to read `scope` with `api`'s settings; nothing is sent yet.
+
+        The API returns tenant-scoped events only to requests with `tenant_only=true`, and
+        refuses an event type of the other scope: each scope sends only its own types.
+        """
         self._api = api
         settings = api.settings
         self._page_size = settings.page_size
         self._filter_params: Params = [
-            (f"{name}[]", value) for name, values in settings.filters for value in values
+            (f"{name}[]", value)
+            for name, values in settings.scope_filters(scope) or ()
+            for value in values
         ]
-        if settings.tenant_only:
+        if scope == "tenant":
             self._filter_params.append(("tenant_only", "true"))
 
     def window_pages(self, window: Window) -> Iterator[Page]:

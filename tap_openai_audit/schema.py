@@ -41,6 +41,13 @@ AUDIT_LOG_SCHEMA: dict[str, Any] = th.PropertiesList(
         required=True,
         description="When the event happened, RFC 3339 in UTC (the API's Unix seconds).",
     ),
+    th.Property(
+        "scope",
+        th.StringType(allowed_values=["organization", "tenant"]),
+        required=True,
+        description="Which scope's request returned the event: tenant-scoped events come "
+        "only with `tenant_only=true`.",
+    ),
 ).to_dict()
 
 AUDIT_LOG_SCHEMA["properties"].update(

@@ -14,12 +14,14 @@ from singer_sdk import typing as th
 
 from tap_openai_audit import __version__
 from tap_openai_audit.errors import MissingKeyError
+from tap_openai_audit.scopes import SCOPES, Scope, event_types_of
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
+LEGACY_TENANT_ONLY = "tenant_only"
 DEFAULT_API_URL = "https://api.openai.com/v1"
 SECONDS_PER_DAY = 86_400
 MAX_CONCURRENCY = 16
@@ -89,7 +91,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
         "lookback_window",
         th.IntegerType(minimum=0),
-        default=600,
+        default=3600,
         title="Lookback window (seconds)",
         description="Each incremental run re-reads this many seconds before its bookmark, "
         "for events that arrive late.",
@@ -111,12 +113,14 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     *(_filter_property(*setting) for setting in FILTER_SETTINGS),
     th.Property(
-        "tenant_only",
-        th.BooleanType,
-        default=False,
-        title="Tenant-scoped events only",
-        description="Sent as `tenant_only=true`: return only tenant-scoped events "
-        "(`tenant.*`, `role.bound_to_resource`, ...), which the API returns only then.",
+        "scopes",
+        th.ArrayType(th.StringType(allowed_values=list(SCOPES))),
+        default=list(SCOPES),
+        title="Scopes",
+        description="Which audit-log scopes a run reads, each with its own bookmark: "
+        "`organization` (every type but the tenant-scoped ones) and `tenant` (`tenant.*`, "
+        "`role.bound_to_resource`, `role.unbound_from_resource`, which the API returns only "
+        "to requests with `tenant_only=true`). Replaces 0.1.0's `tenant_only`.",
     ),
     th.Property(
         "request_timeout",
@@ -143,6 +147,10 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     additional_properties=False,
 ).to_dict()
+CONFIG_SCHEMA["properties"]["scopes"].update(minItems=1, uniqueItems=True)
+# 0.1.0's `tenant_only` is no longer a setting, but a config that still carries it must not be
+# refused: it is read as `scopes: ["tenant"]` with a warning (see `Settings.from_config`).
+CONFIG_SCHEMA["patternProperties"] = {f"^{LEGACY_TENANT_ONLY}$": {"type": ["boolean", "null"]}}
 
 
 def request_settings(config: Mapping[str, Any]) -> Settings:
@@ -176,7 +184,8 @@ class Settings:
     window_seconds: int
     page_size: int
     filters: tuple[tuple[str, tuple[str, ...]], ...]
-    tenant_only: bool
+    scopes: tuple[Scope, ...]
+    legacy_tenant_only: bool
     request_timeout: float
     max_concurrency: int
     user_agent: str
@@ -228,11 +237,32 @@ class Settings:
             ),
             page_size=int(_value(config, "page_size")),
             filters=filters,
-            tenant_only=bool(_value(config, "tenant_only")),
+            scopes=_scopes(config),
+            legacy_tenant_only=config.get(LEGACY_TENANT_ONLY) is True,
             request_timeout=float(_value(config, "request_timeout")),
             max_concurrency=int(_value(config, "max_concurrency")),
             user_agent=str(_value(config, "user_agent")),
         )
+
+    def scope_filters(self, scope: Scope) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+        """The filters a request of `scope` sends; None when the scope has nothing to ask for.
+
+        `event_types` is split by scope: the API refuses a type of the other scope, and a
+        partition whose types were all of the other scope would otherwise read everything.
+        """
+        filters = dict(self.filters)
+        if "event_types" not in filters:
+            return self.filters
+        own = event_types_of(scope, filters["event_types"])
+        if not own:
+            return None
+        return tuple(
+            (name, own if name == "event_types" else values) for name, values in self.filters
+        )
+
+    def active_scopes(self) -> tuple[Scope, ...]:
+        """The scopes this run reads, in the order it reads them."""
+        return tuple(scope for scope in self.scopes if self.scope_filters(scope) is not None)
 
     def unknown_event_types(self) -> list[str]:
         """Requested event types that the tap's list does not know (new types appear often)."""
@@ -245,6 +275,14 @@ def _value(config: Mapping[str, Any], name: str) -> Any:  # noqa: ANN401 - any J
     """The setting's value, or the schema's default when it is unset or null."""
     value = config.get(name)
     return CONFIG_SCHEMA["properties"][name].get("default") if value is None else value
+
+
+def _scopes(config: Mapping[str, Any]) -> tuple[Scope, ...]:
+    """The configured scopes in canonical order; a leftover `tenant_only: true` means tenant."""
+    if config.get(LEGACY_TENANT_ONLY) is True:
+        return ("tenant",)
+    chosen = set(_value(config, "scopes"))
+    return tuple(scope for scope in SCOPES if scope in chosen)
 
 
 def _timestamp(config: Mapping[str, Any], name: str, errors: list[str]) -> int | None:

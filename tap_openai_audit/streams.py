@@ -12,12 +12,16 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_openai_audit.audit_log import AuditLogClient
-from tap_openai_audit.errors import TapOpenAIAuditError
+from tap_openai_audit.clock import run_upper_bound
 from tap_openai_audit.fetcher import read_in_order
+from tap_openai_audit.ledger import LEDGER_STREAM, AuditLogReadsStream, WindowTally, new_run_id
 from tap_openai_audit.records import to_record
+from tap_openai_audit.run_reads import Job, RunReads
 from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
-from tap_openai_audit.settings import request_settings
-from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
+from tap_openai_audit.scopes import Scope, partition
+from tap_openai_audit.settings import Settings, request_settings
+from tap_openai_audit.state import REPLICATION_KEY, move_bookmark, read_bookmark
+from tap_openai_audit.timeutil import to_rfc3339
 from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
 
 if TYPE_CHECKING:
@@ -27,8 +31,6 @@ if TYPE_CHECKING:
 
     from tap_openai_audit.client import ApiClient
     from tap_openai_audit.storable_text import ReplacementTally
-
-REPLICATION_KEY = "effective_at"
 
 
 class AuditLogsStream(Stream):
@@ -64,55 +66,104 @@ class AuditLogsStream(Stream):
         self._api = api
         self._replacements = replacements
         self._warned_extra_keys: set[str] = set()
+        self._run: RunReads | None = None
         self._checked_mask: object = None
         self._mask_deselects = True
 
+    @property
+    @override
+    def partitions(self) -> list[dict[str, Any]]:
+        """One partition per scope this run reads; a scope with nothing to ask for is skipped."""
+        settings = Settings.from_config(self.config, require_key=False)
+        return [partition(scope) for scope in settings.active_scopes()]
+
     @override
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
-        settings = request_settings(self.config)
-        # Never past the run's start: a bookmark in the future would skip every event that
-        # happens before it.
-        now = int(time.time())
-        upper = now if settings.end is None else min(settings.end, now)
-        bookmark = self._bookmark()
-        lower = lower_bound(
-            bookmark=bookmark, start=settings.start, lookback=settings.lookback_seconds
-        )
-        client = AuditLogClient(self._api())
-        for name in settings.unknown_event_types():
-            self.logger.warning(
-                "event_types: %r is not a type this version knows; passing it on, the API decides.",
-                name,
-            )
-        if lower is None:
-            lower = client.find_earliest(upper)
-            if lower is None:
-                self.logger.info("No audit-log events before %s.", to_rfc3339(upper))
-                self._complete(Window(upper, upper))
-                return
-        self.logger.info(
-            "Reading %s to %s in %d windows of %d s, %d at a time.",
-            to_rfc3339(lower),
-            to_rfc3339(upper),
-            count_windows(lower, upper, settings.window_seconds),
-            settings.window_seconds,
-            settings.max_concurrency,
-        )
-        windows = plan_windows(lower, upper, settings.window_seconds)
+        scope: Scope = (context or {}).get("scope", "organization")
+        if self._run is None:
+            self._run = self._start_run()
+        run = self._run
         try:
-            for window, pages in read_in_order(
-                windows, client.window_pages, concurrency=settings.max_concurrency
-            ):
+            for job, pages in run.reads(scope):
+                tally = WindowTally()
                 for page in pages:
                     for event_id, count in page.replaced:
                         self._replacements.add(event_id, count)
-                    yield from self._records(page.events)
-                self._complete(window)
+                    tally.add_page(page.events)
+                    yield from self._records(page.events, scope)
+                self._ledger().write_row(
+                    tally.row(
+                        run_id=run.run_id,
+                        scope=scope,
+                        window=job.window,
+                        filtered=run.filtered[scope],
+                    )
+                )
+                self._complete(scope, job.window)
         except BaseException:
             # The run stops here (an error, or SIGTERM): records already written may hold
             # replaced values, so say so before the error does.
             self._warn_replacements()
             raise
+        if scope in run.no_history_before:  # nothing to read at all: start from here next time
+            self._complete(scope, Window(run.upper, run.upper))
+
+    def _start_run(self) -> RunReads:
+        """Plan both scopes' windows once, and read them through one pool of workers.
+
+        The SDK syncs the partitions one after the other; reading them as one sequence of
+        jobs keeps every worker busy across the boundary: the tenant scope's first windows
+        are fetched while the organization's last ones are still being written.
+        """
+        settings = request_settings(self.config)
+        for name in settings.unknown_event_types():
+            self.logger.warning(
+                "event_types: %r is not a type this version knows; passing it on, the API decides.",
+                name,
+            )
+        api = self._api()
+        clients = {scope: AuditLogClient(api, scope=scope) for scope in settings.active_scopes()}
+        upper = self._upper_bound(settings, api, next(iter(clients.values())))
+        ranges: list[tuple[Scope, int]] = []
+        no_history: set[Scope] = set()
+        for scope, client in clients.items():
+            bookmark = read_bookmark(self.get_context_state(partition(scope)))
+            lower = lower_bound(
+                bookmark=bookmark, start=settings.start, lookback=settings.lookback_seconds
+            )
+            if lower is None:
+                lower = client.find_earliest(upper)
+                if lower is None:
+                    self.logger.info("No %s audit-log events before %s.", scope, to_rfc3339(upper))
+                    no_history.add(scope)
+                    continue
+            self.logger.info(
+                "Reading the %s scope from %s to %s in %d windows of %d s, %d at a time.",
+                scope,
+                to_rfc3339(lower),
+                to_rfc3339(upper),
+                count_windows(lower, upper, settings.window_seconds),
+                settings.window_seconds,
+                settings.max_concurrency,
+            )
+            ranges.append((scope, lower))
+        jobs = (
+            Job(scope, window)
+            for scope, lower in ranges
+            for window in plan_windows(lower, upper, settings.window_seconds)
+        )
+        reader = read_in_order(
+            jobs,
+            lambda job: clients[job.scope].window_pages(job.window),
+            concurrency=settings.max_concurrency,
+        )
+        return RunReads(
+            run_id=new_run_id(),
+            upper=upper,
+            jobs=reader,
+            filtered={scope: bool(settings.scope_filters(scope)) for scope in clients},
+            no_history_before=frozenset(no_history),
+        )
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
@@ -125,9 +176,39 @@ class AuditLogsStream(Stream):
         if warning is not None:
             self.logger.warning("%s", warning)
 
-    def _records(self, events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _upper_bound(self, settings: Settings, api: ApiClient, client: AuditLogClient) -> int:
+        """The run's exclusive end: `end_date` or now, never later than the API's clock.
+
+        The clock is the `Date` of the run's first answer: a one-event request asks for one
+        when no other request has been answered yet.
+        """
+        local_now = int(time.time())
+        if api.first_answer_date is None:
+            client.has_events_before(local_now)  # any answer will do: its Date is what counts
+        api_now = api.first_answer_date
+        if api_now is None:
+            self.logger.warning(
+                "The API's first answer had no readable Date header; the run ends at the local "
+                "clock's time, which the API's own clock may not have reached yet."
+            )
+        elif api_now < local_now:
+            self.logger.info(
+                "The API's clock is %d s behind the local clock; the run ends at the API's.",
+                local_now - api_now,
+            )
+        return run_upper_bound(local_now=local_now, end=settings.end, api_now=api_now)
+
+    def _ledger(self) -> AuditLogReadsStream:
+        stream = self._tap.streams[LEDGER_STREAM]
+        if not isinstance(stream, AuditLogReadsStream):  # pragma: no cover - the tap builds it
+            msg = f"{LEDGER_STREAM} is not the ledger stream"
+            raise TypeError(msg)
+        return stream
+
+    def _records(self, events: list[dict[str, Any]], scope: Scope) -> Iterator[dict[str, Any]]:
         for event in events:
             record = to_record(event)
+            record["scope"] = scope
             extra = record["extra"]
             if extra is not None and not extra.keys() <= self._warned_extra_keys:
                 new_keys = sorted(extra.keys() - self._warned_extra_keys)
@@ -139,37 +220,15 @@ class AuditLogsStream(Stream):
                 )
             yield record
 
-    def _bookmark(self) -> int | None:
-        """The bookmark from the incoming state, as Unix seconds."""
-        state = self.stream_state
-        value = state.get("replication_key_value")
-        if value is None or state.get("replication_key") not in {None, REPLICATION_KEY}:
-            return None
-        if isinstance(value, int):  # a hand-written state may hold Unix seconds
-            return value
-        try:
-            return to_unix_ceiling(parse_rfc3339(str(value)))
-        except ValueError:
-            msg = (
-                f"The state's bookmark for audit_logs ({value!r}) is not an RFC 3339 date-time. "
-                "Fix or clear the state (meltano state clear) and run again."
-            )
-            raise TapOpenAIAuditError(msg) from None
+    def _complete(self, scope: Scope, window: Window) -> None:
+        """Move the scope's bookmark past a window read to the end, and say so at once.
 
-    def _complete(self, window: Window) -> None:
-        """Move the bookmark past a window read to the end, and say so at once.
-
-        Every record of the window has been written before this runs: the generator resumes
-        only after the SDK has written the record it last yielded.
+        Every record of the window, and its ledger row, has been written before this runs:
+        the generator resumes only after the SDK has written the record it last yielded.
         """
-        state = self.stream_state
-        current = self._bookmark()
-        if current is not None and current >= window.end:
-            return  # a lookback window: the bookmark never moves back
-        state["replication_key"] = REPLICATION_KEY
-        state["replication_key_value"] = to_rfc3339(window.end)
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        if move_bookmark(self.get_context_state(partition(scope)), window.end):
+            self.state_manager.is_flushed = False
+            self._write_state_message()
 
     @override
     def _generate_record_messages(

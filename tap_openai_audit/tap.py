@@ -15,7 +15,14 @@ from typing_extensions import override
 
 from tap_openai_audit.audit_log import AuditLogClient
 from tap_openai_audit.client import ApiClient
-from tap_openai_audit.settings import CONFIG_SCHEMA, Settings, request_settings
+from tap_openai_audit.ledger import AuditLogReadsStream
+from tap_openai_audit.settings import (
+    CONFIG_SCHEMA,
+    LEGACY_TENANT_ONLY,
+    Settings,
+    request_settings,
+)
+from tap_openai_audit.state import upgrade_state
 from tap_openai_audit.storable_text import ReplacementTally
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
@@ -25,6 +32,8 @@ if TYPE_CHECKING:
 
     import click
     from singer_sdk import Stream
+
+    from tap_openai_audit.scopes import Scope
 
 
 class TapOpenAIAudit(Tap):
@@ -84,11 +93,33 @@ class TapOpenAIAudit(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [AuditLogsStream(self, api=self.api_client, replacements=self.replacements)]
+        # audit_logs first: it writes the ledger's rows as its windows complete.
+        return [
+            AuditLogsStream(self, api=self.api_client, replacements=self.replacements),
+            AuditLogReadsStream(self),
+        ]
+
+    @override
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Refuse a state this tap cannot read, and carry a 0.1.0 bookmark over.
+
+        Runs before any request: an unreadable bookmark is one clear line, never a traceback
+        from the SDK's own comparison with `start_date` later on.
+        """
+        legacy_scope: Scope = (
+            "tenant" if self.config.get(LEGACY_TENANT_ONLY) is True else "organization"
+        )
+        super().load_state(upgrade_state(state, legacy_scope=legacy_scope))
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         errors = super()._validate_config(raise_errors=False)
+        if self.config.get(LEGACY_TENANT_ONLY) is not None:
+            self.logger.warning(
+                "The setting tenant_only is no longer read: every run reads the scopes in "
+                '`scopes` (default both). tenant_only: true is read as scopes: ["tenant"]; '
+                "remove tenant_only from the config."
+            )
         if not errors:
             try:
                 Settings.from_config(self.config, require_key=False)

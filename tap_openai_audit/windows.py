@@ -3,6 +3,12 @@
 A run reads `[lower, upper)`, fixed when it starts, in consecutive windows, oldest first. The
 bookmark is the exclusive end of the last window read to the end, so that a run that stops
 anywhere resumes with at most one window read again.
+
+Window boundaries inside the range sit on a grid: multiples of the window size since
+1970-01-01T00:00:00Z (midnight UTC for whole days). Every run that reads a period again, the
+next incremental run's lookback or the daily reconcile run, then reads the same windows, and
+the ledger can compare their counts window by window. Only the first and last window of a run
+may be cut short by the range's own ends.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ class Window:
 
 
 def plan_windows(lower: int, upper: int, size: int) -> Iterator[Window]:
-    """Consecutive windows of `size` seconds covering `[lower, upper)`; the last may be shorter."""
+    """Consecutive windows covering `[lower, upper)`, with boundaries on multiples of `size`."""
     start = lower
     while start < upper:
-        end = min(start + size, upper)
+        end = min((start // size + 1) * size, upper)
         yield Window(start, end)
         start = end
 
@@ -46,4 +52,6 @@ def lower_bound(*, bookmark: int | None, start: int | None, lookback: int) -> in
 
 def count_windows(lower: int, upper: int, size: int) -> int:
     """How many windows `plan_windows` yields, without building them."""
-    return max(0, -(-(upper - lower) // size))
+    if upper <= lower:
+        return 0
+    return (upper - 1) // size - lower // size + 1

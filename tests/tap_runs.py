@@ -45,7 +45,18 @@ class TapRun:
 
     @property
     def records(self) -> list[dict[str, Any]]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+        """The `audit_logs` records."""
+        return self.stream_records("audit_logs")
+
+    @property
+    def ledger(self) -> list[dict[str, Any]]:
+        """The `audit_log_reads` rows."""
+        return self.stream_records("audit_log_reads")
+
+    def stream_records(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
 
     @property
     def ids(self) -> list[str]:
@@ -61,10 +72,23 @@ class TapRun:
 
     @property
     def bookmark(self) -> str | None:
-        value: str | None = (
-            self.final_state.get("bookmarks", {}).get("audit_logs", {}).get("replication_key_value")
-        )
-        return value
+        """The organization scope's final bookmark."""
+        return bookmarks(self.final_state).get("organization")
+
+    @property
+    def bookmarks(self) -> dict[str, str]:
+        """The final bookmark of each scope."""
+        return bookmarks(self.final_state)
+
+
+def bookmarks(state: dict[str, Any]) -> dict[str, str]:
+    """`{scope: bookmark}` from an `audit_logs` partition state."""
+    stream = state.get("bookmarks", {}).get("audit_logs", {})
+    return {
+        entry["context"]["scope"]: entry["replication_key_value"]
+        for entry in stream.get("partitions", [])
+        if "replication_key_value" in entry
+    }
 
 
 def assert_no_secret(text: str) -> None:

@@ -80,15 +80,32 @@ def test_the_extractor_is_the_local_package_with_its_real_capabilities() -> None
     assert set(TAP["capabilities"]) == about
 
 
-@pytest.mark.parametrize("name", ["tap-openai-audit-tenant", "tap-openai-audit-pseudonymized"])
+@pytest.mark.parametrize("name", ["tap-openai-audit-reconcile", "tap-openai-audit-pseudonymized"])
 def test_inheriting_extractors_use_only_the_taps_settings(name: str) -> None:
     plugin = _plugin("extractors", name)
     assert plugin["inherit_from"] == "tap-openai-audit"
     assert set(plugin.get("config", {})) <= set(_about_settings())
 
 
-def test_the_tenant_extractor_asks_for_tenant_scoped_events() -> None:
-    assert _plugin("extractors", "tap-openai-audit-tenant")["config"] == {"tenant_only": True}
+def test_one_extractor_reads_both_scopes_and_the_reconcile_one_re_reads_30_days() -> None:
+    names = {p["name"] for p in PROJECT["plugins"]["extractors"]}
+    assert "tap-openai-audit-tenant" not in names  # 0.1.0's second extractor is gone
+    assert _plugin("extractors", "tap-openai-audit-reconcile")["config"] == {
+        "lookback_window": 30 * 86_400
+    }
+
+
+def test_the_reconcile_job_runs_daily_beside_the_hourly_one() -> None:
+    jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
+    assert jobs["openai-audit-to-postgres"] == ["tap-openai-audit target-postgres"]
+    assert jobs["openai-audit-reconcile-to-postgres"] == [
+        "tap-openai-audit-reconcile target-postgres"
+    ]
+    schedules = {s["job"]: s["interval"] for s in PROJECT["schedules"]}
+    assert schedules == {
+        "openai-audit-to-postgres": "@hourly",
+        "openai-audit-reconcile-to-postgres": "@daily",
+    }
 
 
 @pytest.mark.parametrize("name", ["target-postgres", "target-duckdb"])

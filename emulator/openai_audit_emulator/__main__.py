@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also serve the hostile organization's events (see docs/emulator.md)",
     )
+    parser.add_argument(
+        "--clock-skew",
+        type=float,
+        default=0.0,
+        help="seconds the API's clock (its Date header) runs ahead of this machine's; "
+        "negative: behind (default: %(default)s)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -132,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         verbose=args.verbose,
+        clock_skew=args.clock_skew,
     )
     try:
         emulator.start()

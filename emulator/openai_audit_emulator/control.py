@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 _RECENT_SECONDS = 60  # "new" events land in the last minute before now
+_BACKFILL_SPAN = 3600  # backfilled events spread over one hour, `backfill_seconds_ago` back
 
 
 class Controlled(Protocol):
@@ -31,6 +31,9 @@ class Controlled(Protocol):
 
     def stats(self) -> dict[str, int]:
         """Return counters."""
+
+    def now(self) -> float:
+        """The emulated API's clock."""
 
 
 class BadControlRequestError(ValueError):
@@ -84,14 +87,26 @@ class Control:
         if late and late_seconds <= _RECENT_SECONDS:
             msg = f"late_seconds must exceed {_RECENT_SECONDS}"
             raise BadControlRequestError(msg)
+        backfill = _count(spec, "backfill", 0)
+        backfill_seconds_ago = _count(spec, "backfill_seconds_ago", 21 * 86_400)
+        if backfill and backfill_seconds_ago <= _BACKFILL_SPAN:
+            msg = f"backfill_seconds_ago must exceed {_BACKFILL_SPAN}"
+            raise BadControlRequestError(msg)
         seed = _count(spec, "seed", next(self._seeds))
-        now = int(time.time())
+        now = int(self._target.now())
         events = []
         if count:
             events += generate_events(seed=seed, count=count, start=now - _RECENT_SECONDS, end=now)
         if late:
             events += generate_events(
                 seed=seed, count=late, start=now - late_seconds, end=now - _RECENT_SECONDS
+            )
+        if backfill:
+            # Listed only now, with their original effective_at long behind any bookmark: the
+            # backfills OpenAI has made, weeks after the events happened.
+            start = now - backfill_seconds_ago
+            events += generate_events(
+                seed=seed + 1, count=backfill, start=start, end=start + _BACKFILL_SPAN
             )
         self._target.add_events(events)
         return [event["id"] for event in events]

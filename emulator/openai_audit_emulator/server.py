@@ -7,6 +7,7 @@ import contextlib
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(response.body)
 
     @override
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # Every answer's `Date` comes from the emulated API's clock, which may be skewed.
+        return super().date_time_string(
+            self.server.emulator.now() if timestamp is None else timestamp
+        )
+
+    @override
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         # Per-request logging stays off unless asked for: benchmarks make millions of requests.
         if self.server.emulator.verbose:
@@ -164,6 +172,7 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         verbose: bool = False,
+        clock_skew: float = 0.0,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -175,6 +184,9 @@ class Emulator:
             host: interface to listen on.
             port: TCP port; 0 picks a free one.
             verbose: log each request to stderr.
+            clock_skew: seconds the emulated API's clock runs ahead of this machine's
+                (negative: behind). It sets every answer's `Date` header and "now" for the
+                events the control endpoint adds.
         """
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
@@ -183,6 +195,7 @@ class Emulator:
         self._control = Control(self)
         self._host, self._port = host, port
         self.verbose = verbose
+        self.clock_skew = clock_skew
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None
@@ -241,6 +254,10 @@ class Emulator:
         host = raw_host.decode() if isinstance(raw_host, bytes) else raw_host
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/v1"
+
+    def now(self) -> float:
+        """The emulated API's clock: this machine's, shifted by `clock_skew`."""
+        return time.time() + self.clock_skew
 
     @property
     def latency(self) -> float:

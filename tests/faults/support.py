@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, Fault, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339
 from tests.tap_runs import TapRun, assert_no_secret, base_config, run_cli
+from tests.tap_runs import bookmarks as scope_bookmarks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -43,8 +44,15 @@ def small_org(*, seed: int = 7, days: int = 3, count: int = 400) -> list[dict[st
 
 
 def config_for(url: str, *, days: int = 3, **settings: Any) -> dict[str, Any]:
-    """Read the `days` days before END, one-day windows unless told otherwise."""
-    return base_config(url, start_date=iso(END - days * DAY), end_date=END_ISO, **settings)
+    """Read the organization scope over the `days` days before END, one-day windows unless told
+    otherwise. The fault schedules count this scope's requests; both scopes are read in
+    `test_interruptions.py`'s per-scope test."""
+    return base_config(
+        url,
+        start_date=iso(END - days * DAY),
+        end_date=END_ISO,
+        **{"scopes": ["organization"], **settings},
+    )
 
 
 def truth(emu: Emulator, *, gte: int, lt: int = END) -> set[str]:
@@ -59,6 +67,10 @@ def pages_in(emu: Emulator, *, gte: int, lt: int, page_size: int) -> int:
 def passes(count: int) -> list[Fault]:
     """Faults that change nothing: they let `count` requests through before the next fault."""
     return [Fault.slow(0)] * count
+
+
+# Every run first sends one one-event request to learn the API's clock (its Date header).
+CLOCK_PROBE = 1
 
 
 def retries(stderr: str) -> list[tuple[int, int, float]]:
@@ -76,9 +88,14 @@ def seconds(value: str) -> int:
 
 def bookmarks(states: Iterable[dict[str, Any]]) -> list[int]:
     """Every bookmark the states carry, as Unix seconds, in the order emitted."""
+    return bookmarks_of("organization", states)
+
+
+def bookmarks_of(scope: str, states: Iterable[dict[str, Any]]) -> list[int]:
+    """Every bookmark of `scope` the states carry, as Unix seconds, in the order emitted."""
     found = []
     for state in states:
-        value = state.get("bookmarks", {}).get("audit_logs", {}).get("replication_key_value")
+        value = scope_bookmarks(state).get(scope)
         if value is not None:
             found.append(seconds(value))
     return found
@@ -86,6 +103,11 @@ def bookmarks(states: Iterable[dict[str, Any]]) -> list[int]:
 
 def window_start(query: tuple[tuple[str, str], ...]) -> int:
     return int(dict(query)["effective_at[gte]"])
+
+
+def is_window(query: tuple[tuple[str, str], ...]) -> bool:
+    """A window's request, not a one-event probe (the clock, the history's beginning)."""
+    return "effective_at[gte]" in dict(query)
 
 
 def run_tap(
@@ -141,7 +163,11 @@ class LiveRun:
 
     @property
     def ids(self) -> list[str]:
-        return [m["record"]["id"] for m in self.messages if m["type"] == "RECORD"]
+        return [
+            m["record"]["id"]
+            for m in self.messages
+            if m["type"] == "RECORD" and m["stream"] == "audit_logs"
+        ]
 
     @property
     def states(self) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from tests.faults.support import (
     truth,
 )
 from tests.services import meltano
+from tests.tap_runs import bookmarks as scope_bookmarks
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,6 +68,7 @@ def test_a_pipeline_killed_mid_run_and_run_again_loads_every_id_once(
             "TAP_OPENAI_AUDIT_END_DATE": iso(END),
             "TAP_OPENAI_AUDIT_PAGE_SIZE": "5",  # about forty paced pages: seconds to kill in
             "TAP_OPENAI_AUDIT_MAX_CONCURRENCY": "1",
+            "TAP_OPENAI_AUDIT_SCOPES": '["organization"]',  # what `truth` holds
             "TARGET_POSTGRES_BATCH_SIZE_ROWS": "10",  # rows reach the table early
         }
         first_log = tmp_path / "first-run.log"
@@ -104,8 +106,8 @@ def test_a_pipeline_killed_mid_run_and_run_again_loads_every_id_once(
     assert 0 < loaded_at_kill < len(expected), "the kill did not land mid-run"
     assert len(ids) == len(set(ids))  # no duplicate ids
     assert set(ids) == expected  # complete
-    stored = json.loads(state.stdout)["singer_state"]["bookmarks"]["audit_logs"]
-    assert seconds(stored["replication_key_value"]) == END
+    stored = scope_bookmarks(json.loads(state.stdout)["singer_state"])
+    assert seconds(stored["organization"]) == END
     # Meltano stores no state before the target's final one: the rerun reads it all again,
     # and the rows already loaded at the kill are loaded twice (upserted, so stored once).
     lost = len(expected - set(ids))

@@ -16,6 +16,7 @@ import pytest
 
 from openai_audit_emulator import Emulator, Fault
 from tests.faults.support import (
+    CLOCK_PROBE,
     DAY,
     END,
     MASKED_KEY,
@@ -90,7 +91,7 @@ def test_a_refusal_fails_clearly_without_state_past_its_window(
     case = CASES[name]
     with Emulator(small_org()) as emu:
         first_pages = pages_in(emu, gte=END - 3 * DAY, lt=END - 2 * DAY, page_size=PAGE_SIZE)
-        emu.inject(*passes(first_pages + 1), case.fault)
+        emu.inject(*passes(CLOCK_PROBE + first_pages + 1), case.fault)
         config = config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1, lookback_window=0)
         run = run_tap(tmp_path, config)
         served = emu.requests
@@ -107,7 +108,7 @@ def test_a_refusal_fails_clearly_without_state_past_its_window(
         assert text in error, error
     assert retries(run.stderr) == []  # refused at once, never retried
     # The failed request was the last one: the run stopped there.
-    assert len(served) == first_pages + 2
+    assert len(served) == CLOCK_PROBE + first_pages + 2
     failed_window = window_start(served[-1].query)
     assert failed_window == END - 2 * DAY
     assert all(bookmark <= failed_window for bookmark in bookmarks(run.states))
@@ -129,7 +130,7 @@ def test_a_refusal_among_concurrent_windows_emits_no_state_past_its_window(
     name: str, tmp_path: Path
 ) -> None:
     with Emulator(small_org(), latency=0.01) as emu:
-        emu.inject(*passes(5), CASES[name].fault)
+        emu.inject(*passes(CLOCK_PROBE + 5), CASES[name].fault)
         config = config_for(emu.url, page_size=PAGE_SIZE, window_size_days=0.5, max_concurrency=4)
         run = run_tap(tmp_path, config)
         starts = range(END - 3 * DAY, END, DAY // 2)
@@ -157,12 +158,12 @@ def test_a_cursor_repeated_from_the_previous_window_is_refused_not_followed(
     with Emulator(small_org()) as emu:
         first_pages = pages_in(emu, gte=END - 3 * DAY, lt=END - 2 * DAY, page_size=PAGE_SIZE)
         # The first page of the second window answers with the first window's last cursor.
-        emu.inject(*passes(first_pages), Fault.repeat_cursor())
+        emu.inject(*passes(CLOCK_PROBE + first_pages), Fault.repeat_cursor())
         run = run_tap(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1))
         served = emu.requests
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     [*_, error] = error_lines(run.stderr)
     assert "is not the id of the page's last event" in error
-    assert len(served) == first_pages + 1  # the cursor was not followed
+    assert len(served) == CLOCK_PROBE + first_pages + 1  # the cursor was not followed
     assert bookmarks(run.states) == [END - 2 * DAY]

@@ -17,6 +17,7 @@ import pytest
 
 from openai_audit_emulator import Emulator, Fault
 from tests.faults.support import (
+    CLOCK_PROBE,
     DAY,
     END,
     bookmarks,
@@ -50,7 +51,7 @@ def _into_second_window(emu: Emulator) -> list[Fault]:
     """Let the whole first window and the first page of the second through."""
     first = pages_in(emu, gte=END - 3 * DAY, lt=END - 2 * DAY, page_size=PAGE_SIZE)
     assert pages_in(emu, gte=END - 2 * DAY, lt=END - DAY, page_size=PAGE_SIZE) >= 2
-    return passes(first + 1)
+    return passes(CLOCK_PROBE + first + 1)
 
 
 def _http_date_in(seconds: int) -> str:
@@ -142,7 +143,7 @@ def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
 ) -> None:
     with org as emu:
         emu.inject(
-            *passes(2),
+            *passes(CLOCK_PROBE + 2),
             Fault.status(503),
             Fault.drop(),
             Fault.status(429, retry_after="0"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tests.tap_runs import base_config, run_cli
@@ -62,10 +64,12 @@ def test_about_and_discovery_need_no_key_and_show_none(tmp_path: Path) -> None:
     assert "batch" not in info["capabilities"]  # not offered: see tap.py
     discover = run_cli(tmp_path, {}, args=("--discover",))
     assert discover.returncode == 0, discover.stderr
-    stream = json.loads(discover.stdout)["streams"][0]
-    assert stream["tap_stream_id"] == "audit_logs"
-    assert stream["key_properties"] == ["id"]
-    assert stream["replication_key"] == "effective_at"
+    streams = {s["tap_stream_id"]: s for s in json.loads(discover.stdout)["streams"]}
+    assert streams["audit_logs"]["key_properties"] == ["id"]
+    assert streams["audit_logs"]["replication_key"] == "effective_at"
+    ledger = streams["audit_log_reads"]
+    assert ledger["key_properties"] == ["run_id", "scope", "window_start"]
+    assert ledger.get("replication_key") is None
 
 
 def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path: Path) -> None:
@@ -78,3 +82,41 @@ def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path: Pat
     assert "tap-openai-audit v0.1.0" in done.stdout + done.stderr
     run = run_cli(tmp_path, {}, args=("--version",))
     assert "tap-openai-audit v0.1.0" in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("start_date", [None, "2026-10-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"bookmarks": {"audit_logs": {"replication_key_value": "last tuesday"}}},
+        {
+            "bookmarks": {
+                "audit_logs": {
+                    "partitions": [
+                        {
+                            "context": {"scope": "tenant"},
+                            "replication_key": "effective_at",
+                            "replication_key_value": "not-a-date",
+                        }
+                    ]
+                }
+            }
+        },
+        {"bookmarks": {"audit_logs": {"partitions": [{"context": {"region": "eu"}}]}}},
+        {"bookmarks": {"audit_logs": ["2026-10-01T00:00:00Z"]}},
+    ],
+)
+def test_an_unreadable_state_is_one_line_and_exit_1_before_any_request(
+    emulator: Emulator, tmp_path: Path, state: dict[str, Any], start_date: str | None
+) -> None:
+    config = base_config(emulator.url)
+    if start_date is not None:
+        config["start_date"] = start_date
+    run = run_cli(tmp_path, config, state=state)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    [line] = [line for line in run.stderr.splitlines() if "state" in line.lower()]
+    assert "The state cannot be read" in line
+    assert "meltano state clear" in line
+    assert emulator.data_request_count == 0
+    assert run.messages == []

@@ -16,7 +16,7 @@ from openai_audit_emulator import Emulator, generate_events
 from tap_openai_audit.records import to_record
 from tap_openai_audit.tap import TapOpenAIAudit
 from tap_openai_audit.timeutil import parse_rfc3339
-from tests.tap_runs import base_config, run_cli, run_in_process
+from tests.tap_runs import base_config, bookmarks, run_cli, run_in_process
 
 DAY = 86_400
 END = 1_793_491_200  # 2026-11-01T00:00:00Z, where the default organization ends
@@ -35,13 +35,22 @@ def _window_requests(emu: Emulator) -> list[dict[str, list[str]]]:
     return [_params(r.query) for r in emu.requests if "effective_at[gte]" in dict(r.query)]
 
 
+def _truth(emu: Emulator, **bounds: Any) -> set[str]:
+    """The ids of both scopes in `bounds`, as the emulator holds them."""
+    return {
+        e["id"] for e in emu.ground_truth(**bounds) + emu.ground_truth(**bounds, tenant_only=True)
+    }
+
+
 def test_every_event_is_emitted_once_with_a_final_bookmark(emulator: Emulator) -> None:
     run = run_in_process(base_config(emulator.url, start_date=START_ISO, end_date=END_ISO))
-    truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END)}
+    truth = _truth(emulator, gte=END - 30 * DAY, lt=END)
     assert len(truth) > 1000
     assert Counter(run.ids) == Counter(truth)  # each exactly once
-    assert run.bookmark is not None
-    assert parse_rfc3339(run.bookmark).timestamp() == END
+    assert {scope: parse_rfc3339(b).timestamp() for scope, b in run.bookmarks.items()} == {
+        "organization": END,
+        "tenant": END,
+    }
 
 
 def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
@@ -55,6 +64,7 @@ def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
             window_size_days=2.5,
             page_size=50,
             max_concurrency=1,  # one request at a time, so their order is the tap's
+            scopes=["organization"],
         )
     )
     requests = _window_requests(emulator)
@@ -63,7 +73,10 @@ def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
     assert distinct[0][0] == END - 30 * DAY
     assert distinct[-1][1] == END
     assert all(a[1] == b[0] for a, b in itertools.pairwise(distinct))  # no gap, no overlap
-    assert all(end - start == int(2.5 * DAY) for start, end in distinct[:-1])
+    # Boundaries on the grid of the window size, so that re-reads give the same windows.
+    size = int(2.5 * DAY)
+    assert all(start % size == 0 for start, _ in distinct[1:])
+    assert all(end - start == size for start, end in distinct[1:-1])
     assert all(p["limit"] == ["50"] for p in requests)
     # Inside a window: the first page has no cursor, each next one sends the last id seen.
     for previous, current in itertools.pairwise(emulator.requests):
@@ -95,16 +108,72 @@ def test_filters_go_out_as_repeated_bracket_parameters(emulator: Emulator) -> No
     assert params["actor_ids[]"] == ["user_1"]
     assert params["resource_ids[]"] == ["res_1"]
     assert "tenant_only" not in params
+    # No tenant-scoped type asked for: the tenant partition has nothing to ask and is skipped.
+    assert all("tenant_only" not in p for p in _window_requests(emulator))
 
 
-def test_tenant_only_reads_the_tenant_scoped_events(emulator: Emulator) -> None:
-    run = run_in_process(
-        base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, tenant_only=True)
-    )
+def test_a_leftover_tenant_only_reads_the_tenant_scope_with_a_warning(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        run = run_in_process(
+            base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, tenant_only=True)
+        )
     assert all(p["tenant_only"] == ["true"] for p in _window_requests(emulator))
     truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END, tenant_only=True)}
     assert truth
     assert set(run.ids) == truth
+    assert {r["scope"] for r in run.records} == {"tenant"}
+    assert "tenant_only" in caplog.text
+
+
+def test_event_types_are_split_by_scope(emulator: Emulator) -> None:
+    types = [
+        "login.failed",
+        "tenant.admin_api_key.created",
+        "role.bound_to_resource",
+        "project.created",
+    ]
+    run = run_in_process(
+        base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, event_types=types)
+    )
+    asked = {
+        "tenant" if "tenant_only" in p else "organization": p["event_types[]"]
+        for p in _window_requests(emulator)
+    }
+    assert asked == {
+        "organization": ["login.failed", "project.created"],
+        "tenant": ["tenant.admin_api_key.created", "role.bound_to_resource"],
+    }
+    assert {r["type"] for r in run.records} <= set(types)
+    assert {r["scope"] for r in run.records} == {"organization", "tenant"}
+
+
+def test_only_the_configured_scopes_are_read_and_keep_their_own_bookmarks(
+    emulator: Emulator,
+) -> None:
+    state = {
+        "bookmarks": {
+            "audit_logs": {
+                "partitions": [
+                    {
+                        "context": {"scope": "organization"},
+                        "replication_key": "effective_at",
+                        "replication_key_value": "2026-10-20T00:00:00+00:00",
+                    }
+                ]
+            }
+        }
+    }
+    run = run_in_process(
+        base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, scopes=["tenant"]),
+        state=state,
+    )
+    assert {r["scope"] for r in run.records} == {"tenant"}
+    assert run.bookmarks == {
+        "organization": "2026-10-20T00:00:00+00:00",
+        "tenant": "2026-11-01T00:00:00+00:00",
+    }
 
 
 def test_a_filtered_run_emits_exactly_the_matching_events(emulator: Emulator) -> None:
@@ -112,7 +181,7 @@ def test_a_filtered_run_emits_exactly_the_matching_events(emulator: Emulator) ->
     run = run_in_process(
         base_config(emulator.url, start_date=START_ISO, end_date=END_ISO, event_types=types)
     )
-    truth = {e["id"] for e in emulator.ground_truth(gte=END - 30 * DAY, lt=END, event_types=types)}
+    truth = _truth(emulator, gte=END - 30 * DAY, lt=END, event_types=types)
     assert truth
     assert set(run.ids) == truth
     assert {r["type"] for r in run.records} <= set(types)
@@ -138,7 +207,7 @@ def test_the_api_order_does_not_change_what_is_read(order: str) -> None:
         run = run_in_process(
             base_config(emu.url, start_date="2026-10-27T00:00:00Z", end_date=END_ISO, page_size=17)
         )
-        truth = {e["id"] for e in emu.ground_truth(gte=END - 5 * DAY, lt=END)}
+        truth = _truth(emu, gte=END - 5 * DAY, lt=END)
     assert Counter(run.ids) == Counter(truth)
 
 
@@ -146,7 +215,13 @@ def test_events_sharing_a_second_across_page_boundaries_are_all_read() -> None:
     second = END - DAY // 2
     with Emulator(_tied_events(250, second)) as emu:
         run = run_in_process(
-            base_config(emu.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO, page_size=7)
+            base_config(
+                emu.url,
+                start_date="2026-10-31T00:00:00Z",
+                end_date=END_ISO,
+                page_size=7,
+                scopes=["organization"],
+            )
         )
         pages = len(_window_requests(emu))
     assert sorted(run.ids) == sorted(e["id"] for e in _tied_events(250, second))
@@ -192,16 +267,17 @@ def test_an_incremental_run_reads_new_and_late_events_and_the_lookback_only(
         base_config(emulator.url, start_date=START_ISO, end_date="2026-11-02T00:00:00Z"),
         state=first.final_state,
     )
-    overlap = {e["id"] for e in emulator.ground_truth(gte=END - 600, lt=END)} - {
-        e["id"] for e in late
-    }
+    overlap = _truth(emulator, gte=END - 3600, lt=END) - {e["id"] for e in late}
     new_ids = {e["id"] for e in new}
     late_ids = {e["id"] for e in late}
     assert new_ids <= set(second.ids)
     assert late_ids <= set(second.ids)
     assert set(second.ids) == new_ids | late_ids | overlap  # nothing older than the lookback
     second_run_requests = [_params(r.query) for r in emulator.requests[requests_before:]]
-    assert min(int(p["effective_at[gte]"][0]) for p in second_run_requests) == END - 600
+    window_starts = [
+        int(p["effective_at[gte]"][0]) for p in second_run_requests if "effective_at[gte]" in p
+    ]
+    assert min(window_starts) == END - 3600  # the default lookback, an hour
     assert second.bookmark is not None
     assert parse_rfc3339(second.bookmark).timestamp() == END + DAY
 
@@ -210,13 +286,19 @@ def test_without_start_date_the_history_is_found_not_walked_from_1970(
     emulator: Emulator,
 ) -> None:
     run = run_in_process(base_config(emulator.url, end_date=END_ISO))
-    truth = emulator.ground_truth(lt=END)
-    assert set(run.ids) == {e["id"] for e in truth}
-    earliest = min(e["effective_at"] for e in truth)
-    window_starts = [int(p["effective_at[gte]"][0]) for p in _window_requests(emulator)]
-    assert min(window_starts) == earliest
+    assert set(run.ids) == _truth(emulator, lt=END)
+    for tenant_only in (False, True):
+        earliest = min(
+            e["effective_at"] for e in emulator.ground_truth(lt=END, tenant_only=tenant_only)
+        )
+        window_starts = [
+            int(p["effective_at[gte]"][0])
+            for p in _window_requests(emulator)
+            if ("tenant_only" in p) == tenant_only
+        ]
+        assert min(window_starts) == earliest
     probes = len(emulator.requests) - len(_window_requests(emulator))
-    assert probes <= 33  # a binary search over Unix time, not 20,000 empty windows
+    assert probes <= 1 + 2 * 33  # the clock, then a binary search over Unix time per scope
 
 
 def test_an_end_date_in_the_future_stops_at_the_runs_start(emulator: Emulator) -> None:
@@ -229,30 +311,34 @@ def test_an_end_date_in_the_future_stops_at_the_runs_start(emulator: Emulator) -
     assert max(int(p["effective_at[lt]"][0]) for p in _window_requests(emulator)) < 4_000_000_000
 
 
-def test_an_empty_organization_costs_one_request_and_sets_the_bookmark() -> None:
+def test_an_empty_organization_costs_one_request_per_scope_and_sets_the_bookmarks() -> None:
     with Emulator([]) as emu:
         run = run_in_process(base_config(emu.url, end_date=END_ISO))
-        assert len(emu.requests) == 1
+        assert len(emu.requests) == 3  # the clock, then one probe per scope
     assert run.ids == []
-    assert run.bookmark is not None
-    assert parse_rfc3339(run.bookmark).timestamp() == END
+    assert run.ledger == []  # a probe is not a window
+    assert {scope: parse_rfc3339(b).timestamp() for scope, b in run.bookmarks.items()} == {
+        "organization": END,
+        "tenant": END,
+    }
 
 
 def test_the_state_moves_after_each_window_and_never_backwards(emulator: Emulator) -> None:
     run = run_in_process(
         base_config(emulator.url, start_date="2026-10-22T00:00:00Z", end_date=END_ISO)
     )
-    bookmarks = [s["bookmarks"]["audit_logs"].get("replication_key_value") for s in run.states]
-    moved = [b for b in bookmarks if b is not None]
-    assert len(set(moved)) == 10  # one per day window
-    assert moved == sorted(moved)
+    for scope in ("organization", "tenant"):
+        moved = [b[scope] for b in map(bookmarks, run.states) if scope in b]
+        assert len(set(moved)) == 10  # one per day window
+        assert moved == sorted(moved)
     # No STATE may claim a point in time before a record of that time has been written.
-    covered = ""
+    covered: dict[str, str] = {}
     for message in run.messages:
         if message["type"] == "STATE":
-            covered = message["value"]["bookmarks"]["audit_logs"].get("replication_key_value") or ""
-        elif message["type"] == "RECORD":
-            assert message["record"]["effective_at"] >= covered
+            covered = bookmarks(message["value"])
+        elif message["type"] == "RECORD" and message["stream"] == "audit_logs":
+            record = message["record"]
+            assert record["effective_at"] >= covered.get(record["scope"], "")
 
 
 @pytest.mark.parametrize("concurrency", [2, 4])
@@ -264,6 +350,13 @@ def test_concurrent_windows_emit_the_same_records_and_state(
     concurrent = run_in_process({**config, "max_concurrency": concurrency})
     assert concurrent.ids == sequential.ids  # same records, same order
     assert concurrent.states == sequential.states
+    assert [_without_run(row) for row in concurrent.ledger] == [
+        _without_run(row) for row in sequential.ledger
+    ]
+
+
+def _without_run(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in {"run_id", "read_at"}}
 
 
 def test_an_unknown_event_type_and_unknown_keys_are_kept_whole(
@@ -323,7 +416,7 @@ def test_the_reference_sample_becomes_two_records_with_nothing_lost(tmp_path: Pa
     assert set(by_id) == {e["id"] for e in events}
     for event in events:
         record = by_id[event["id"]]
-        assert record == to_record(event)
+        assert record == {**to_record(event), "scope": "organization"}
         assert record["actor"] == event["actor"]  # user_agent, ja3, ja4, ip details intact
         assert record["payload"] == event[event["type"]]
     session = by_id["audit_log-yyy__20240101"]["actor"]["session"]
@@ -335,7 +428,8 @@ def test_the_reference_sample_becomes_two_records_with_nothing_lost(tmp_path: Pa
 def test_a_deselected_property_is_left_out_of_every_record(emulator: Emulator) -> None:
     config = base_config(emulator.url, start_date="2026-10-31T00:00:00Z", end_date=END_ISO)
     catalog = TapOpenAIAudit(config=config, parse_env_config=False).catalog_dict
-    for entry in catalog["streams"][0]["metadata"]:
+    [stream] = [s for s in catalog["streams"] if s["tap_stream_id"] == "audit_logs"]
+    for entry in stream["metadata"]:
         if entry["breadcrumb"] == ["properties", "actor"]:
             entry["metadata"]["selected"] = False
     run = run_in_process(config, catalog=catalog)

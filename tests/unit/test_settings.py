@@ -41,6 +41,10 @@ INVALID: list[tuple[str, Any]] = [
     ("actor_emails", {"a": "b"}),
     ("resource_ids", [["nested"]]),
     ("tenant_only", "yes"),
+    ("scopes", []),
+    ("scopes", ["organisation"]),
+    ("scopes", ["tenant", "tenant"]),
+    ("scopes", "tenant"),
     ("request_timeout", 0),
     ("request_timeout", -5),
     ("request_timeout", "0"),
@@ -78,7 +82,8 @@ def test_a_missing_key_names_every_place_it_can_come_from() -> None:
 
 def test_discovery_needs_no_key() -> None:
     tap = TapOpenAIAudit(config={"api_url": VALID["api_url"]}, parse_env_config=False)
-    assert tap.catalog_dict["streams"][0]["tap_stream_id"] == "audit_logs"
+    names = {stream["tap_stream_id"] for stream in tap.catalog_dict["streams"]}
+    assert {"audit_logs", "audit_log_reads"} <= names
 
 
 def test_a_sync_without_a_key_is_refused_before_any_request() -> None:
@@ -98,11 +103,11 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.api_url == "https://api.openai.com/v1"
     assert settings.start is None
     assert settings.end is None
-    assert settings.lookback_seconds == 600
+    assert settings.lookback_seconds == 3600
     assert settings.window_seconds == 86_400
     assert settings.page_size == 100
     assert settings.filters == ()
-    assert settings.tenant_only is False
+    assert settings.scopes == ("organization", "tenant")
     assert settings.request_timeout == 60
     assert settings.max_concurrency == 4
     assert settings.user_agent == "tap-openai-audit/0.1.0"
@@ -141,3 +146,25 @@ def test_unknown_event_types_are_passed_on_not_refused() -> None:
 
 def test_the_key_is_declared_secret() -> None:
     assert CONFIG_SCHEMA["properties"]["admin_api_key"]["secret"] is True
+
+
+def test_a_leftover_tenant_only_reads_as_the_tenant_scope() -> None:
+    settings = Settings.from_config({"admin_api_key": "k", "tenant_only": True}, {})
+    assert settings.scopes == ("tenant",)
+    assert Settings.from_config({"admin_api_key": "k", "tenant_only": False}, {}).scopes == (
+        "organization",
+        "tenant",
+    )
+
+
+def test_event_types_are_split_by_scope_and_an_empty_scope_is_skipped() -> None:
+    settings = Settings.from_config(
+        {"admin_api_key": "k", "event_types": ["login.failed", "a.new.type"], "project_ids": ["p"]},
+        {},
+    )
+    assert settings.scope_filters("organization") == (
+        ("event_types", ("login.failed", "a.new.type")),
+        ("project_ids", ("p",)),
+    )
+    assert settings.scope_filters("tenant") is None
+    assert settings.active_scopes() == ("organization",)

@@ -7,6 +7,17 @@ def test_windows_cover_the_range_consecutively_oldest_first() -> None:
     assert count_windows(100, 350, 100) == 3
 
 
+def test_inner_boundaries_sit_on_the_grid_of_the_window_size() -> None:
+    # Two runs reading overlapping ranges read the same windows where they overlap.
+    first = list(plan_windows(95, 330, 100))
+    again = list(plan_windows(150, 400, 100))
+    assert first == [Window(95, 100), Window(100, 200), Window(200, 300), Window(300, 330)]
+    assert again == [Window(150, 200), Window(200, 300), Window(300, 400)]
+    assert set(first) & set(again) == {Window(200, 300)}
+    for lower, upper, size in [(95, 330, 100), (3, 1000, 7), (0, 1, 1), (5, 6, 10)]:
+        assert count_windows(lower, upper, size) == len(list(plan_windows(lower, upper, size)))
+
+
 def test_an_empty_range_has_no_windows() -> None:
     assert list(plan_windows(500, 500, 10)) == []
     assert count_windows(500, 400, 10) == 0
