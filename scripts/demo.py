@@ -1,21 +1,23 @@
-"""`make demo`: the emulator, two `meltano run`s into DuckDB, and a summary a person can read.
+"""`make demo`: the emulator, three `meltano run`s into DuckDB, and a summary a person can read.
 
 1. Start the emulator in this process (the default synthetic organization: 3000 events over
    the 30 days to 2026-11-01) on a free loopback port, with its fake Admin key.
-2. Run `meltano run tap-openai-audit target-duckdb tap-openai-audit-tenant target-duckdb` in
-   Meltano's `demo` environment: its own state ids and DuckDB file, so a real bookmark is never
-   touched. The second extractor collects the tenant-scoped events, which the API returns only
-   when they are asked for alone.
+2. Run `meltano run tap-openai-audit target-duckdb` in Meltano's `demo` environment: its own
+   state ids and DuckDB file, so a real bookmark is never touched. One run reads both scopes
+   (organization and tenant) and writes the ledger `audit_log_reads` beside `audit_logs`.
 3. Add new events and late ones (behind the bookmark, inside the lookback) and run again.
-4. Check the table against the emulator (every event once, no duplicate id), check that no key,
-   e-mail or IP address reached a log, and print rows per run, events by type and by day, and
-   the stored bookmarks.
+4. Add events backfilled three weeks late (far behind every bookmark), and run the reconcile
+   extractor, which re-reads 30 days into the same tables.
+5. Check the table against the emulator (every event once, no duplicate id), check that no key,
+   e-mail or IP address reached a log, and print rows per run, events by type and by day,
+   coverage and late arrivals read from the ledger, and the stored bookmarks.
 
 Exits non-zero on any failure; the emulator always stops.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -34,7 +36,7 @@ from demo_support import (
     read_table,
     records_read,
     scan_logs,
-    stored_bookmark,
+    stored_state,
 )
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
@@ -43,7 +45,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ENVIRONMENT = "demo"
-EXTRACTORS = ("tap-openai-audit", "tap-openai-audit-tenant")
+EXTRACTOR = "tap-openai-audit"
+RECONCILE = "tap-openai-audit-reconcile"
+EXTRACTORS = (EXTRACTOR, RECONCILE)
 LOADER = "target-duckdb"
 SCHEMA = "openai_audit"
 DUCKDB_FILE = PROJECT_ROOT / "output" / "demo.duckdb"
@@ -51,7 +55,9 @@ LOADER_PYTHON = PROJECT_ROOT / ".meltano" / "loaders" / LOADER / "venv" / "bin" 
 LOG_DIR = PROJECT_ROOT / "output" / "demo-logs"
 NEW_EVENTS = 40
 LATE_EVENTS = 10
-LATE_SECONDS = 300  # behind run 1's bookmark, inside the tap's default lookback of 600 s
+LATE_SECONDS = 300  # behind run 1's bookmark, inside the tap's default lookback of 3600 s
+BACKFILLED = 30
+BACKFILL_DAYS_AGO = 21  # three weeks behind every bookmark: only the reconcile run sees them
 BAR_WIDTH = 40
 
 
@@ -72,9 +78,11 @@ def run_demo() -> None:
     DUCKDB_FILE.unlink(missing_ok=True)
     shutil.rmtree(LOG_DIR, ignore_errors=True)
     LOG_DIR.mkdir(parents=True)
-    pipeline = [part for extractor in EXTRACTORS for part in (extractor, LOADER)]
+    pipeline = [EXTRACTOR, LOADER]
+    reconcile = [RECONCILE, LOADER]
     print("tap-openai-audit demo: emulator -> Meltano -> DuckDB")
-    print(f"  meltano --environment={ENVIRONMENT} run {' '.join(pipeline)}\n")
+    print(f"  meltano --environment={ENVIRONMENT} run {' '.join(pipeline)}   (twice)")
+    print(f"  meltano --environment={ENVIRONMENT} run {' '.join(reconcile)}\n")
 
     with Emulator() as emu:
         env = _meltano_env(emu.url)
@@ -96,17 +104,30 @@ def run_demo() -> None:
             f"({LATE_SECONDS // 60} minutes old: behind the bookmark, inside the lookback)"
         )
         second = _run(meltano_bin, env, pipeline, 2)
+        after_second = read_table(DUCKDB_FILE, SCHEMA, LOADER_PYTHON)
+        _report_run(second, "incremental", new_rows=after_second.rows - after_first.rows)
+
+        backfilled = post_json(
+            emu.url.removesuffix("/v1") + "/_emulator/events",
+            {"backfill": BACKFILLED, "backfill_seconds_ago": BACKFILL_DAYS_AGO * 86_400},
+        )["added"]
+        print(
+            f"Emulator   +{BACKFILLED} events backfilled {BACKFILL_DAYS_AGO} days late "
+            "(far behind the bookmark: the API lists them only now)"
+        )
+        third = _run(meltano_bin, env, reconcile, 3)
         table = read_table(DUCKDB_FILE, SCHEMA, LOADER_PYTHON)
-        _report_run(second, "incremental", new_rows=table.rows - after_first.rows)
+        _report_run(third, "reconcile  ", new_rows=table.rows - after_second.rows)
 
         events = [*emu.ground_truth(), *emu.ground_truth(tenant_only=True)]
-        _check_table(table, expected=len(events), added=len(added))
+        _check_table(table, expected=len(events), added=len(added) + len(backfilled))
+        _check_ledger(table, backfilled=len(backfilled))
         leaks = scan_logs(sorted(LOG_DIR.glob("*.log")), private_values(events, DEFAULT_ADMIN_KEY))
         if leaks:
             msg = f"a key, e-mail or IP address reached the logs: {', '.join(leaks)}"
             raise DemoError(msg)
-        bookmarks = {ex: stored_bookmark(meltano_bin, env, _state_id(ex)) for ex in EXTRACTORS}
-    _print_summary(table, bookmarks)
+        states = {ex: stored_state(meltano_bin, env, _state_id(ex)) for ex in EXTRACTORS}
+    _print_summary(table, states)
 
 
 def _meltano_env(api_url: str) -> dict[str, str]:
@@ -151,12 +172,25 @@ def _check_table(table: TableSummary, *, expected: int, added: int) -> None:
     if table.rows != expected:
         msg = f"the table holds {table.rows} events, the emulator {expected}"
         raise DemoError(msg)
-    if added != NEW_EVENTS + LATE_EVENTS:
-        msg = f"the emulator added {added} events, not {NEW_EVENTS + LATE_EVENTS}"
+    if added != NEW_EVENTS + LATE_EVENTS + BACKFILLED:
+        msg = f"the emulator added {added} events, not {NEW_EVENTS + LATE_EVENTS + BACKFILLED}"
         raise DemoError(msg)
 
 
-def _print_summary(table: TableSummary, bookmarks: dict[str, str]) -> None:
+def _check_ledger(table: TableSummary, *, backfilled: int) -> None:
+    if {scope for scope, *_ in table.coverage} != {"organization", "tenant"}:
+        msg = f"the ledger covers {table.coverage}, not both scopes"
+        raise DemoError(msg)
+    if table.gaps:
+        msg = f"the ledger shows gaps in coverage: {table.gaps}"
+        raise DemoError(msg)
+    found = sum(after - before for *_, before, after in table.grown)
+    if found != backfilled:
+        msg = f"the ledger shows {found} late arrivals, the emulator backfilled {backfilled}"
+        raise DemoError(msg)
+
+
+def _print_summary(table: TableSummary, states: dict[str, dict[str, object]]) -> None:
     print(
         f"\nTable      {SCHEMA}.audit_logs in {DUCKDB_FILE.relative_to(PROJECT_ROOT)}: "
         f"{table.rows:,} rows, {table.distinct_ids:,} distinct ids = the emulator's events"
@@ -169,11 +203,22 @@ def _print_summary(table: TableSummary, bookmarks: dict[str, str]) -> None:
     peak = max(count for _, count in table.by_day)
     for day, count in table.by_day:
         print(f"  {day}  {count:>5,}  {'#' * max(1, round(count / peak * BAR_WIDTH))}")
-    print("\nStored bookmarks (meltano --environment=demo state get <id>)")
-    for extractor, bookmark in bookmarks.items():
-        print(f"  {_state_id(extractor):<45}  effective_at < {bookmark}")
+    print(f"\nCoverage   from the ledger, {SCHEMA}.audit_log_reads")
+    for scope, start, end, windows, runs in table.coverage:
+        print(f"  {scope:<13} {start} -> {end}  {windows:>3} windows read in {runs} runs")
+    print(f"  gaps: {'none' if not table.gaps else table.gaps}")
+    print("\nLate arrivals: windows whose events grew when read again (from the ledger)")
+    for scope, start, end, before, after in table.grown:
+        print(
+            f"  {scope:<13} {start} -> {end}  {before:>3} -> {after:>3} events  +{after - before}"
+        )
+    print(f"  total: +{sum(after - before for *_, before, after in table.grown)} events")
+    print("\nStored state (meltano --environment=demo state get <id>)")
+    for extractor, state in states.items():
+        print(f"  {_state_id(extractor)}")
+        print(f"    {json.dumps(state, sort_keys=True)}")
     print(
-        f"\nLogs       {LOG_DIR.relative_to(PROJECT_ROOT)}/run-1.log, run-2.log: "
+        f"\nLogs       {LOG_DIR.relative_to(PROJECT_ROOT)}/run-1.log, run-2.log, run-3.log: "
         "checked, no key, e-mail or IP address in them"
     )
     print("Next       README.md: real use with an Admin key, PostgreSQL, SQL examples")

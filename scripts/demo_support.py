@@ -44,6 +44,10 @@ class TableSummary:
     by_type: list[tuple[str, int]]
     by_day: list[tuple[str, int]]
     columns: dict[str, str]
+    # From the ledger: (scope, read from, read until, windows, runs) ...
+    coverage: list[tuple[str, str, str, int, int]]
+    gaps: list[tuple[str, str, str]]  # (scope, from, until): stretches no window covered
+    grown: list[tuple[str, str, str, int, int]]  # (scope, start, end, events before, after)
 
     @classmethod
     def from_json(cls, text: str) -> TableSummary:
@@ -55,6 +59,11 @@ class TableSummary:
             by_type=[(str(name), int(count)) for name, count in raw["by_type"]],
             by_day=[(str(day), int(count)) for day, count in raw["by_day"]],
             columns={str(k): str(v) for k, v in raw["columns"].items()},
+            coverage=[
+                (str(s), str(a), str(b), int(w), int(r)) for s, a, b, w, r in raw["coverage"]
+            ],
+            gaps=[(str(s), str(a), str(b)) for s, a, b in raw["gaps"]],
+            grown=[(str(s), str(a), str(b), int(x), int(y)) for s, a, b, x, y in raw["grown"]],
         )
 
 
@@ -106,15 +115,22 @@ def records_read(log: Path) -> int | None:
     return sum(counts) if counts else None
 
 
-def stored_bookmark(meltano_bin: Path, env: Mapping[str, str], state_id: str) -> str:
-    """The `effective_at` bookmark Meltano holds for `state_id`."""
+def stored_state(meltano_bin: Path, env: Mapping[str, str], state_id: str) -> dict[str, Any]:
+    """The singer state Meltano holds for `state_id`, with a bookmark for every scope."""
     output = meltano(meltano_bin, env, "state", "get", state_id)
     try:
-        state = json.loads(output)
-        return str(state["singer_state"]["bookmarks"]["audit_logs"]["replication_key_value"])
+        state: dict[str, Any] = json.loads(output)["singer_state"]
+        partitions = state["bookmarks"]["audit_logs"]["partitions"]
+        if {p["context"]["scope"] for p in partitions if "replication_key_value" in p} != {
+            "organization",
+            "tenant",
+        }:
+            missing = "a scope's bookmark"
+            raise KeyError(missing)  # noqa: TRY301 - reported below like any missing key
     except (ValueError, KeyError, TypeError) as error:
         msg = f"Meltano holds no audit_logs bookmark for {state_id}: {output.strip()[:300]!r}"
         raise DemoError(msg) from error
+    return state
 
 
 def post_json(url: str, body: Mapping[str, Any]) -> dict[str, Any]:

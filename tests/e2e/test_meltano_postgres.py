@@ -1,8 +1,9 @@
 """`meltano run tap-openai-audit target-postgres`, for real: emulator -> Meltano -> PostgreSQL.
 
-One module-scoped pipeline does what a scheduled user does: a first run of both extractors
-(all events, then the tenant-scoped ones), new and late events, a second run. The tests then
-check the table and Meltano's state. It is the slowest part of the suite (a few `meltano run`s).
+One module-scoped pipeline does what a scheduled user does: a first run (both scopes, one
+extractor), new and late events, a second run, then events backfilled three weeks late and the
+daily reconcile run into the same schema. The tests then check the tables, the ledger and
+Meltano's state. It is the slowest part of the suite (a few `meltano run`s).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -33,9 +35,12 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
-EXTRACTORS = ("tap-openai-audit", "tap-openai-audit-tenant")
-LOOKBACK = 600  # the tap's default lookback_window
-NEW, LATE = 40, 10
+EXTRACTOR = "tap-openai-audit"
+RECONCILE = "tap-openai-audit-reconcile"
+LOOKBACK = 3600  # the tap's default lookback_window
+NEW, LATE, BACKFILLED = 40, 10, 25
+BACKFILL_AGO = 21 * 86_400  # three weeks behind every bookmark
+START_DATE = "2026-10-02T00:00:00Z"  # where the default organization begins
 SALT = "e2e-salt-not-a-secret"
 
 
@@ -52,12 +57,17 @@ class Pipeline:
     bookmarks_second: dict[str, int]
     late_events: list[dict[str, Any]]
     new_events: list[dict[str, Any]]
+    backfilled: list[str]
+    ids_after_reconcile: list[str]
+    ledger_before_reconcile: list[tuple[Any, ...]]
+    ledger_after_reconcile: list[tuple[Any, ...]]
+    reconcile_state: dict[str, Any]
     output: str
     seconds: list[float]
 
 
-def bookmark(meltano_bin: Path, env: dict[str, str], extractor: str) -> int:
-    """The bookmark Meltano stored for `dev:<extractor>-to-target-postgres`, as Unix seconds."""
+def stored_state(meltano_bin: Path, env: dict[str, str], extractor: str) -> dict[str, Any]:
+    """The state Meltano stored for `dev:<extractor>-to-target-postgres`."""
     done = subprocess.run(
         [str(meltano_bin), "state", "get", f"dev:{extractor}-to-target-postgres"],
         cwd=PROJECT_ROOT,
@@ -66,9 +76,26 @@ def bookmark(meltano_bin: Path, env: dict[str, str], extractor: str) -> int:
         text=True,
         check=True,
     )
-    state = json.loads(done.stdout)["singer_state"]["bookmarks"]["audit_logs"]
-    assert state["replication_key"] == "effective_at"
-    return to_unix_ceiling(parse_rfc3339(state["replication_key_value"]))
+    state: dict[str, Any] = json.loads(done.stdout)["singer_state"]
+    return state
+
+
+def bookmarks(meltano_bin: Path, env: dict[str, str], extractor: str) -> dict[str, int]:
+    """Each scope's stored bookmark, as Unix seconds."""
+    stream = stored_state(meltano_bin, env, extractor)["bookmarks"]["audit_logs"]
+    assert "replication_key_value" not in stream  # partitions only
+    return {
+        entry["context"]["scope"]: to_unix_ceiling(parse_rfc3339(entry["replication_key_value"]))
+        for entry in stream["partitions"]
+    }
+
+
+def ledger_rows(postgres: Connection, schema: str) -> list[tuple[Any, ...]]:
+    query = sql.SQL(
+        "select run_id, scope, window_start, window_end, events, ids_sha256, pages, filtered, "
+        "read_at from {}.audit_log_reads order by read_at, scope, window_start"
+    ).format(sql.Identifier(schema))
+    return list(postgres.execute(query).fetchall())
 
 
 def table_ids(postgres: Connection, schema: str) -> list[str]:
@@ -99,17 +126,18 @@ def pipeline(
 ) -> Iterator[Pipeline]:
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
     env = meltano_environment(meltano_sys_dir, tmp_path_factory.mktemp("meltano"), schema)
-    pipeline = [part for extractor in EXTRACTORS for part in (extractor, "target-postgres")]
+    pipeline = [EXTRACTOR, "target-postgres"]
     with Emulator() as emu:
         env |= {"TAP_OPENAI_AUDIT_API_URL": emu.url}
         env |= {"TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY}
+        env |= {"TAP_OPENAI_AUDIT_START_DATE": START_DATE}
         try:
             expected_first = all_ids(emu)
             started = time.monotonic()
             output = meltano(meltano_bin, env, "run", "--install", *pipeline)
             seconds = [time.monotonic() - started]
             ids_first = table_ids(postgres, schema)
-            bookmarks_first = {ex: bookmark(meltano_bin, env, ex) for ex in EXTRACTORS}
+            bookmarks_first = bookmarks(meltano_bin, env, EXTRACTOR)
             # Late events: behind the first run's bookmark, inside the lookback window.
             now = int(time.time())
             late = generate_events(seed=11, count=LATE, start=now - 400, end=now - 300)
@@ -118,16 +146,33 @@ def pipeline(
             started = time.monotonic()
             output += meltano(meltano_bin, env, "run", *pipeline)
             seconds.append(time.monotonic() - started)
+            ids_second = table_ids(postgres, schema)
+            bookmarks_second = bookmarks(meltano_bin, env, EXTRACTOR)
+            ledger_before = ledger_rows(postgres, schema)
+            # OpenAI-style backfill: events listed only now, three weeks behind every bookmark.
+            backfilled = generate_events(
+                seed=13, count=BACKFILLED, start=now - BACKFILL_AGO, end=now - BACKFILL_AGO + 3600
+            )
+            backfilled = [{**e, "id": e["id"] + "-backfilled"} for e in backfilled]
+            emu.add_events(backfilled)
+            started = time.monotonic()
+            output += meltano(meltano_bin, env, "run", "--install", RECONCILE, "target-postgres")
+            seconds.append(time.monotonic() - started)
             yield Pipeline(
                 emulator=emu,
                 schema=schema,
                 ids_after_first=ids_first,
-                ids_after_second=table_ids(postgres, schema),
+                ids_after_second=ids_second,
                 expected_first=expected_first,
                 bookmarks_first=bookmarks_first,
-                bookmarks_second={ex: bookmark(meltano_bin, env, ex) for ex in EXTRACTORS},
+                bookmarks_second=bookmarks_second,
                 late_events=late,
                 new_events=new,
+                backfilled=[e["id"] for e in backfilled],
+                ids_after_reconcile=table_ids(postgres, schema),
+                ledger_before_reconcile=ledger_before,
+                ledger_after_reconcile=ledger_rows(postgres, schema),
+                reconcile_state=stored_state(meltano_bin, env, RECONCILE),
                 output=output,
                 seconds=seconds,
             )
@@ -141,6 +186,66 @@ def test_the_first_run_loads_every_event_exactly_once(pipeline: Pipeline) -> Non
     assert len(pipeline.ids_after_first) == len(set(pipeline.ids_after_first))
     assert set(pipeline.ids_after_first) == pipeline.expected_first
     assert len(pipeline.expected_first) == 3000
+
+
+def test_one_extractor_lands_every_event_type_tenant_ones_included(
+    pipeline: Pipeline, postgres: Connection
+) -> None:
+    rows = postgres.execute(
+        sql.SQL("select id, type, scope from {}.audit_logs").format(sql.Identifier(pipeline.schema))
+    ).fetchall()
+    emulator = pipeline.emulator
+    truth = {e["id"]: (e["type"], "organization") for e in emulator.ground_truth()}
+    truth |= {e["id"]: (e["type"], "tenant") for e in emulator.ground_truth(tenant_only=True)}
+    assert {row[0]: (row[1], row[2]) for row in rows} == truth
+    types = {event_type for event_type, _ in truth.values()}
+    assert len(types) == 149  # every type the reference lists
+    assert any(t.startswith("tenant.") for t in {row[1] for row in rows if row[2] == "tenant"})
+
+
+def test_the_reconcile_run_lands_the_weeks_late_events(pipeline: Pipeline) -> None:
+    ids = pipeline.ids_after_reconcile
+    assert len(ids) == len(set(ids))
+    assert set(pipeline.backfilled) <= set(ids)
+    assert set(pipeline.backfilled).isdisjoint(pipeline.ids_after_second)  # missed until then
+    assert set(ids) == all_ids(pipeline.emulator)
+    # Its own state, in the same partition shape; the hourly extractor's is untouched.
+    scopes = {
+        entry["context"]["scope"]
+        for entry in pipeline.reconcile_state["bookmarks"]["audit_logs"]["partitions"]
+    }
+    assert scopes == {"organization", "tenant"}
+
+
+def test_ledger_rows_of_earlier_runs_are_still_there_unchanged(pipeline: Pipeline) -> None:
+    before, after = pipeline.ledger_before_reconcile, pipeline.ledger_after_reconcile
+    assert before
+    assert set(before) <= set(after)
+    assert len({row[0] for row in after}) == 3  # three runs, three run ids
+    assert len(after) > len(before)
+
+
+def test_the_ledger_counts_and_hashes_equal_the_emulators(pipeline: Pipeline) -> None:
+    emulator = pipeline.emulator
+    rows = pipeline.ledger_after_reconcile
+    runs = list(dict.fromkeys(row[0] for row in rows))  # rows are ordered by read_at
+    # What each run could not see yet: the events added to the emulator after it.
+    unseen = {
+        runs[0]: {e["id"] for e in pipeline.late_events + pipeline.new_events}
+        | set(pipeline.backfilled),
+        runs[1]: set(pipeline.backfilled),
+        runs[2]: set(),
+    }
+    for run_id, scope, start, end, events, sha, _, filtered, _ in rows:
+        assert not filtered
+        gte = int(start.replace(tzinfo=timezone.utc).timestamp())
+        lt = int(end.replace(tzinfo=timezone.utc).timestamp())
+        listed = {
+            e["id"] for e in emulator.ground_truth(gte=gte, lt=lt, tenant_only=scope == "tenant")
+        } - unseen[run_id]
+        assert events == len(listed)
+        hashed = "".join(f"{event_id}\n" for event_id in sorted(listed)).encode()
+        assert sha == hashlib.sha256(hashed).hexdigest()
 
 
 def test_effective_at_is_a_naive_timestamp_holding_the_utc_instant(
@@ -196,17 +301,20 @@ def test_the_second_run_adds_new_and_late_events_without_duplicates(pipeline: Pi
 
 
 def test_the_late_events_really_were_behind_the_first_bookmark(pipeline: Pipeline) -> None:
-    first = pipeline.bookmarks_first["tap-openai-audit"]
+    first = pipeline.bookmarks_first["organization"]
     for event in pipeline.late_events:
         assert first - LOOKBACK <= event["effective_at"] < first
 
 
-def test_meltanos_stored_state_advanced(pipeline: Pipeline) -> None:
-    for extractor in EXTRACTORS:
-        first, second = pipeline.bookmarks_first[extractor], pipeline.bookmarks_second[extractor]
+def test_meltanos_stored_state_advanced_for_each_scope(pipeline: Pipeline) -> None:
+    assert set(pipeline.bookmarks_first) == {"organization", "tenant"}
+    for scope, first in pipeline.bookmarks_first.items():
+        second = pipeline.bookmarks_second[scope]
         assert first > DEFAULT_END  # the first run read up to its start, today
         assert second > first
-        assert second >= max(e["effective_at"] for e in pipeline.new_events)
+    assert pipeline.bookmarks_second["organization"] >= max(
+        e["effective_at"] for e in pipeline.new_events
+    )
 
 
 def test_each_meltano_run_stays_within_a_minute(pipeline: Pipeline) -> None:
@@ -224,10 +332,36 @@ def test_meltano_output_shows_no_key_email_or_ip_address(pipeline: Pipeline) -> 
     assert not leaked
 
 
-def _readme_queries() -> list[str]:
+def _readme_queries(title: str = "Querying your audit log") -> list[str]:
     text = (PROJECT_ROOT / "README.md").read_text("utf-8")
-    section = text.split("## Querying your audit log", 1)[1].split("\n## ", 1)[0]
+    section = text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_readmes_completeness_queries_prove_coverage_and_find_the_late_events(
+    pipeline: Pipeline, postgres: Connection
+) -> None:
+    coverage, gaps, grown, added_by_run = _readme_queries("Proving completeness")
+    postgres.execute(sql.SQL("set search_path to {}").format(sql.Identifier(pipeline.schema)))
+    try:
+        covered = postgres.execute(coverage.replace("openai_audit.", "")).fetchall()
+        missing = postgres.execute(gaps.replace("openai_audit.", "")).fetchall()
+        windows = postgres.execute(grown.replace("openai_audit.", "")).fetchall()
+        by_run = postgres.execute(added_by_run.replace("openai_audit.", "")).fetchall()
+    finally:
+        postgres.execute("reset search_path")
+    start = datetime(2026, 10, 2, tzinfo=timezone.utc).replace(tzinfo=None)  # naive UTC, as stored
+    assert {row[0] for row in covered} == {"organization", "tenant"}
+    assert all(row[1] == start for row in covered)  # from start_date ...
+    assert missing == []  # ... with no second left unread
+    # The backfill fell into windows read before: they grew by exactly the backfilled events.
+    backfilled = [
+        e
+        for e in pipeline.emulator.ground_truth() + pipeline.emulator.ground_truth(tenant_only=True)
+        if e["id"] in set(pipeline.backfilled)
+    ]
+    assert sum(row[-1] for row in windows) >= len(backfilled)
+    assert by_run[-1][-1] >= len(backfilled)  # the reconcile run added them
 
 
 def test_the_readmes_queries_run_on_the_loaded_table(
