@@ -34,11 +34,13 @@ if TYPE_CHECKING:
 
 
 class AuditLogsStream(Stream):
-    """Every audit-log event of the organization, one record each.
+    """Every audit-log event of both scopes, one record each, read as two SDK partitions.
 
-    The SDK's own bookmarking follows the records; here the bookmark follows completed
-    windows instead, because the API's order is undocumented and a bookmark taken from a
-    record in the middle of a window could skip the window's unread events.
+    The SDK's own bookmarking follows the records; here each partition's bookmark follows
+    its completed windows instead, because the API's order is undocumented and a bookmark
+    taken from a record in the middle of a window could skip the window's unread events.
+    Each completed window also gets its ledger row (`audit_log_reads`), written before the
+    STATE that moves the bookmark past it.
     """
 
     name = "audit_logs"

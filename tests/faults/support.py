@@ -59,6 +59,12 @@ def truth(emu: Emulator, *, gte: int, lt: int = END) -> set[str]:
     return {event["id"] for event in emu.ground_truth(gte=gte, lt=lt)}
 
 
+def all_scopes_truth(emu: Emulator, *, gte: int, lt: int = END) -> set[str]:
+    """The ids of both scopes."""
+    both = emu.ground_truth(gte=gte, lt=lt) + emu.ground_truth(gte=gte, lt=lt, tenant_only=True)
+    return {event["id"] for event in both}
+
+
 def pages_in(emu: Emulator, *, gte: int, lt: int, page_size: int) -> int:
     """How many requests the tap needs for one window without faults."""
     return max(1, math.ceil(len(truth(emu, gte=gte, lt=lt)) / page_size))

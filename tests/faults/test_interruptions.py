@@ -17,7 +17,9 @@ from tests.faults.support import (
     DAY,
     END,
     LiveRun,
+    all_scopes_truth,
     bookmarks,
+    bookmarks_of,
     config_for,
     is_window,
     run_tap,
@@ -88,3 +90,63 @@ def test_an_interrupted_run_resumes_from_its_last_state_reading_one_window_again
     assert twice <= in_flight
     lost = len(expected - first - set(rerun.ids))
     outcome(f"{how} mid-window, then rerun", "survived", retries=0, lost=lost, twice=len(twice))
+
+
+def _tenant_window_done_and_next_begun(messages: list[dict[str, Any]]) -> bool:
+    states = [message["value"] for message in messages if message["type"] == "STATE"]
+    if not bookmarks_of("tenant", states):
+        return False
+    last = messages[-1]
+    return bool(
+        last["type"] == "RECORD"
+        and last["stream"] == "audit_logs"
+        and last["record"]["scope"] == "tenant"
+    )
+
+
+def test_a_run_killed_in_the_tenant_scope_resumes_each_scope_from_its_own_bookmark(
+    tmp_path: Path, outcome: Outcome
+) -> None:
+    with Emulator(small_org(count=900), latency=0.05) as emu:
+        config = config_for(
+            emu.url,
+            window_size_days=0.5,
+            page_size=8,
+            lookback_window=0,
+            scopes=["organization", "tenant"],
+        )
+        live = LiveRun.start(tmp_path, config)
+        live.read_until(_tenant_window_done_and_next_begun)
+        returncode, _ = live.stop(signal.SIGKILL)
+        last = live.states[-1]
+        emu.latency = 0
+        rerun = run_tap(tmp_path, {**config, "user_agent": "rerun"}, state=last)
+        rerun_requests = [r for r in emu.requests if r.headers.get("User-Agent") == "rerun"]
+        expected = all_scopes_truth(emu, gte=START)
+        tenant_bookmark = bookmarks_of("tenant", [last])[0]
+        in_flight = {
+            e["id"]
+            for e in emu.ground_truth(
+                gte=tenant_bookmark, lt=tenant_bookmark + WINDOW, tenant_only=True
+            )
+        }
+    assert returncode == -signal.SIGKILL
+    assert bookmarks_of("organization", [last]) == [END]  # finished before the kill
+    assert START < tenant_bookmark < END
+    assert rerun.returncode == 0, rerun.stderr
+    windows = [r.query for r in rerun_requests if is_window(r.query)]
+    # The organization is not read again at all; the tenant scope resumes at its bookmark.
+    assert all(("tenant_only", "true") in query for query in windows)
+    assert min(window_start(query) for query in windows) == tenant_bookmark
+    first = set(live.ids)
+    assert first | set(rerun.ids) == expected
+    twice = first & set(rerun.ids)
+    assert twice <= in_flight  # at most the tenant window in flight is read again
+    lost = len(expected - first - set(rerun.ids))
+    outcome(
+        "SIGKILL in the tenant scope, then rerun",
+        "survived",
+        retries=0,
+        lost=lost,
+        twice=len(twice),
+    )
