@@ -99,7 +99,9 @@ def test_every_record_validates_is_utf8_and_holds_no_nul(drawn: list[dict[str, A
         run = run_in_process(
             base_config(emulator.url, start_date="2026-10-31T23:00:00Z", end_date=END_ISO)
         )
-    schemas = [m["schema"] for m in run.messages if m["type"] == "SCHEMA"]
+    schemas = [
+        m["schema"] for m in run.messages if m["type"] == "SCHEMA" and m["stream"] == "audit_logs"
+    ]
     assert schemas, "no SCHEMA message"
     validator = JSONSchemaValidator(schemas[0], validate_formats=True)
     records = {record["id"]: record for record in run.records}

@@ -61,7 +61,9 @@ def test_every_hostile_event_lands_valid_and_storable(
     assert run.returncode == 0, run.stderr[-2000:]
     records = _records(run)
     assert sorted(records) == sorted(event["id"] for event in emulator.ground_truth())
-    schema = next(m["schema"] for m in run.messages if m["type"] == "SCHEMA")
+    schema = next(
+        m["schema"] for m in run.messages if m["type"] == "SCHEMA" and m["stream"] == "audit_logs"
+    )
     validator = JSONSchemaValidator(schema, validate_formats=True)
     for record in records.values():
         validator.validate(record)
