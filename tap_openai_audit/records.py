@@ -7,7 +7,7 @@ replication key). Everything else is kept as sent, whatever its shape.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from tap_openai_audit.errors import MalformedResponse
 from tap_openai_audit.redact import redact
@@ -35,32 +35,32 @@ def check_event(event: object, request_id: str) -> Event:
             its `effective_at` is not a whole number of seconds in years 1 to 9999. The
             message names the event id and the request id.
     """
-    where = f"GET /organization/audit_logs (request id {request_id})"
     if not isinstance(event, dict):
-        msg = f"{where} returned an event that is not a JSON object ({_shown(event)})."
-        raise MalformedResponse(msg + _REPORT)
+        _refuse(request_id, f"an event that is not a JSON object ({_shown(event)})")
     event_id = event.get("id")
     if not isinstance(event_id, str):
-        msg = f"{where} returned an event whose id is not a string (id {_shown(event_id)})."
-        raise MalformedResponse(msg + _REPORT)
+        _refuse(request_id, f"an event whose id is not a string (id {_shown(event_id)})")
     event_type = event.get("type")
     if not isinstance(event_type, str):
-        msg = f"{where} returned event {event_id} with a type that is not a string "
-        raise MalformedResponse(msg + f"({_shown(event_type)}).{_REPORT}")
+        _refuse(
+            request_id, f"event {event_id} with a type that is not a string ({_shown(event_type)})"
+        )
     moment = event.get("effective_at")
     if isinstance(moment, float) and moment.is_integer():
         moment = event["effective_at"] = int(moment)
-    if (
-        isinstance(moment, bool)
-        or not isinstance(moment, int)
-        or not _EARLIEST <= moment <= _LATEST
-    ):
-        msg = (
-            f"{where} returned event {event_id} with effective_at {_shown(moment)}, not whole "
-            "Unix seconds; the tap cannot place it in time, so it stops."
+    whole = isinstance(moment, int) and not isinstance(moment, bool)
+    if not whole or not _EARLIEST <= moment <= _LATEST:  # type: ignore[operator]
+        _refuse(
+            request_id,
+            f"event {event_id} with effective_at {_shown(moment)}, not whole Unix seconds; "
+            "the tap cannot place it in time, so it stops",
         )
-        raise MalformedResponse(msg + _REPORT)
     return event
+
+
+def _refuse(request_id: str, what: str) -> NoReturn:
+    msg = f"GET /organization/audit_logs (request id {request_id}) returned {what}.{_REPORT}"
+    raise MalformedResponse(msg)
 
 
 # Nothing is lost: the bookmark never moved past the window that holds the event.
