@@ -42,7 +42,7 @@ Params = list[tuple[str, str]]
 
 _ADMIN_KEY_HELP = (
     "Use an Admin API key (only an Organization Owner can create one, under Settings > "
-    "Organization > Admin keys), set as admin_api_key or OPENAI_ADMIN_KEY."
+    "Organization > Admin keys), set as admin_api_key."
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,6 @@ from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-ADMIN_KEY_ENV = "OPENAI_ADMIN_KEY"
 LEGACY_TENANT_ONLY = "tenant_only"
 DEFAULT_API_URL = "https://api.openai.com/v1"
 SECONDS_PER_DAY = 86_400
@@ -63,7 +61,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         secret=True,
         title="Admin API key",
         description="OpenAI Admin API key (created by an Organization Owner under Admin keys). "
-        f"When unset, the `{ADMIN_KEY_ENV}` environment variable is used.",
+        "Read only from the config: under Meltano, `TAP_OPENAI_AUDIT_ADMIN_API_KEY` or `.env`; "
+        "on the command line, `--config ENV` reads it from that variable.",
     ),
     th.Property(
         "api_url",
@@ -157,8 +156,8 @@ def request_settings(config: Mapping[str, Any]) -> Settings:
     """The settings for a run that sends requests: the key is required from here on.
 
     Raises:
-        MissingKeyError: when neither the config nor the environment has a key; every other
-            setting was already checked when the tap was built.
+        MissingKeyError: when the config has no key; every other setting was already checked
+            when the tap was built.
     """
     try:
         return Settings.from_config(config)
@@ -194,7 +193,6 @@ class Settings:
     def from_config(
         cls,
         config: Mapping[str, Any],
-        environ: Mapping[str, str] | None = None,
         *,
         require_key: bool = True,
     ) -> Settings:
@@ -206,13 +204,15 @@ class Settings:
         Raises:
             ValueError: with one line per problem, each naming its setting.
         """
-        env = os.environ if environ is None else environ
         errors: list[str] = []
-        admin_api_key = config.get("admin_api_key") or env.get(ADMIN_KEY_ENV, "")
+        # No fallback to other variables (such as OPENAI_ADMIN_KEY): a key picked up from the
+        # shell could read one organization's log into another's tables.
+        admin_api_key = config.get("admin_api_key") or ""
         if not admin_api_key and require_key:
             errors.append(
-                f"admin_api_key: not set. Set it in the config, in "
-                f"TAP_OPENAI_AUDIT_ADMIN_API_KEY (Meltano), or in {ADMIN_KEY_ENV}."
+                "admin_api_key: not set. Under Meltano set TAP_OPENAI_AUDIT_ADMIN_API_KEY (or "
+                "`meltano config set`, which keeps it in .env); on the command line put it in "
+                "the config file, or export TAP_OPENAI_AUDIT_ADMIN_API_KEY and pass --config ENV."
             )
         api_url = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
         errors.extend(_api_url_errors(api_url))

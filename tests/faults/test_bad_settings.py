@@ -62,7 +62,7 @@ def test_a_sync_without_any_key_is_refused(emu: Emulator, tmp_path: Path) -> Non
     config = config_for(emu.url)
     del config["admin_api_key"]
     before = emu.data_request_count
-    run = run_tap(tmp_path, config)  # run_cli removes OPENAI_ADMIN_KEY from the environment
+    run = run_tap(tmp_path, config)  # run_cli drops the shell's OPENAI_* and TAP_OPENAI_* variables
     assert run.returncode != 0
     assert "Traceback" not in run.stderr
     assert any("admin_api_key" in line for line in error_lines(run.stderr)), run.stderr

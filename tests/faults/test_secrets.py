@@ -145,7 +145,8 @@ def test_the_key_from_the_environment_is_not_shown_either(emu: Emulator, tmp_pat
     with emu:
         config = config_for(emu.url, days=1)
         del config["admin_api_key"]
-        run = run_cli(tmp_path, config, env={"OPENAI_ADMIN_KEY": DEFAULT_ADMIN_KEY})
+        env = {"TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY}
+        run = run_cli(tmp_path, config, args=("--config", "ENV"), env=env)
         expected = truth(emu, gte=END - DAY)
     assert run.returncode == 0, run.stderr
     assert_no_key_trace(run.stdout + run.stderr)

@@ -35,15 +35,30 @@ def test_connection_test_says_plainly_when_the_key_is_refused(
     assert "***" not in run.stderr  # not even the masked form the API echoes back
 
 
-def test_the_key_can_come_from_openai_admin_key(emulator: Emulator, tmp_path: Path) -> None:
+def test_the_key_comes_from_the_environment_with_config_env(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     config = {
         "api_url": emulator.url,
         "start_date": "2026-10-31T00:00:00Z",
         "end_date": "2026-11-01T00:00:00Z",
     }
-    run = run_cli(tmp_path, config, env={"OPENAI_ADMIN_KEY": DEFAULT_ADMIN_KEY})
+    env = {"TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY}
+    run = run_cli(tmp_path, config, args=("--config", "ENV"), env=env)
     assert run.returncode == 0, run.stderr
     assert run.records
+
+
+def test_openai_admin_key_is_not_read_implicitly(emulator: Emulator, tmp_path: Path) -> None:
+    # Neither the variable OpenAI's own tools use nor the tap's own is read without --config ENV.
+    env = {
+        "OPENAI_ADMIN_KEY": DEFAULT_ADMIN_KEY,
+        "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
+    }
+    run = run_cli(tmp_path, {"api_url": emulator.url}, env=env)
+    assert run.returncode == 1
+    assert "admin_api_key: not set" in run.stderr
+    assert emulator.data_request_count == 0
 
 
 def test_a_missing_key_fails_cleanly_before_any_request(emulator: Emulator, tmp_path: Path) -> None:

@@ -75,9 +75,9 @@ def test_end_date_before_start_date_is_refused() -> None:
 
 def test_a_missing_key_names_every_place_it_can_come_from() -> None:
     with pytest.raises(ValueError, match="admin_api_key") as caught:
-        Settings.from_config({"api_url": VALID["api_url"]}, {})
-    assert "OPENAI_ADMIN_KEY" in str(caught.value)
+        Settings.from_config({"api_url": VALID["api_url"]})
     assert "TAP_OPENAI_AUDIT_ADMIN_API_KEY" in str(caught.value)
+    assert "--config ENV" in str(caught.value)
 
 
 def test_discovery_needs_no_key() -> None:
@@ -92,14 +92,19 @@ def test_a_sync_without_a_key_is_refused_before_any_request() -> None:
         tap.sync_all()
 
 
-def test_the_key_falls_back_to_openai_admin_key() -> None:
-    settings = Settings.from_config({}, {"OPENAI_ADMIN_KEY": "sk-admin-from-env"})
-    assert settings.admin_api_key == "sk-admin-from-env"
-    assert "sk-admin-from-env" not in repr(settings)
+def test_the_key_never_falls_back_to_openai_admin_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-from-env")
+    with pytest.raises(ValueError, match="admin_api_key: not set"):
+        Settings.from_config({})
+
+
+def test_the_key_is_never_in_the_settings_repr() -> None:
+    settings = Settings.from_config({"admin_api_key": "sk-admin-from-config"})
+    assert "sk-admin-from-config" not in repr(settings)
 
 
 def test_defaults_are_the_documented_ones() -> None:
-    settings = Settings.from_config({"admin_api_key": "k"}, {})
+    settings = Settings.from_config({"admin_api_key": "k"})
     assert settings.api_url == "https://api.openai.com/v1"
     assert settings.start is None
     assert settings.end is None
@@ -115,7 +120,7 @@ def test_defaults_are_the_documented_ones() -> None:
 
 def test_dates_without_offset_are_utc_and_fractions_of_days_allowed() -> None:
     settings = Settings.from_config(
-        {"admin_api_key": "k", "start_date": "2026-01-01", "window_size_days": 0.25}, {}
+        {"admin_api_key": "k", "start_date": "2026-01-01", "window_size_days": 0.25}
     )
     assert settings.start == 1_767_225_600
     assert settings.window_seconds == 21_600
@@ -123,7 +128,7 @@ def test_dates_without_offset_are_utc_and_fractions_of_days_allowed() -> None:
 
 def test_decimal_settings_also_come_as_strings_as_meltano_passes_them() -> None:
     settings = Settings.from_config(
-        {"admin_api_key": "k", "window_size_days": "0.5", "request_timeout": " 7.5 "}, {}
+        {"admin_api_key": "k", "window_size_days": "0.5", "request_timeout": " 7.5 "}
     )
     assert settings.window_seconds == 43_200
     assert settings.request_timeout == 7.5
@@ -133,13 +138,13 @@ def test_decimal_settings_also_come_as_strings_as_meltano_passes_them() -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.8.9.10"])
 def test_plain_http_is_accepted_for_loopback_only(host: str) -> None:
-    settings = Settings.from_config({"admin_api_key": "k", "api_url": f"http://{host}:1/v1/"}, {})
+    settings = Settings.from_config({"admin_api_key": "k", "api_url": f"http://{host}:1/v1/"})
     assert settings.api_url == f"http://{host}:1/v1"
 
 
 def test_unknown_event_types_are_passed_on_not_refused() -> None:
     settings = Settings.from_config(
-        {"admin_api_key": "k", "event_types": ["api_key.created", "widget.made"]}, {}
+        {"admin_api_key": "k", "event_types": ["api_key.created", "widget.made"]}
     )
     assert settings.unknown_event_types() == ["widget.made"]
 
