@@ -64,7 +64,7 @@ class TapOpenAIAudit(Tap):
         state written is the last completed window's: the next run resumes from it.
         """
         try:
-            self._state_writer.write_state(self.state)
+            self.state_writer.write_state(self.state)
         finally:
             self.logger.warning(
                 "Stopped by signal %d before the end; the state of every completed window has "
@@ -133,7 +133,13 @@ class TapOpenAIAudit(Tap):
     @override
     @classmethod
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
-        """`--test`: one cheap request that says whether the key and the URL work."""
+        """`--test`: one cheap request that says whether the key and the URL work.
+
+        Not the SDK's `run_connection_test`, which syncs every stream up to its first record:
+        on a first sync that means finding where the history begins (about 31 requests) and
+        reading a window. `meltano config test` already does that (it runs a sync and stops
+        at the first record); `--test` is the quick check before it.
+        """
         if value != CliTestOptionValue.All.value:  # "schema" and "disabled" keep the SDK's
             super().cb_test(ctx, param, value)
             return
