@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 
-.PHONY: venv meltano test lint check demo bench emulator clean
+.PHONY: venv meltano test test-matrix lint check demo bench bench-pipeline emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
 $(VENV)/.installed: pyproject.toml emulator/pyproject.toml requirements/constraints.txt
@@ -28,6 +28,10 @@ meltano: $(MELTANO_VENV)/.installed
 test: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python -m pytest
 
+## test-matrix: the unit and integration suites under each Python 3.10-3.13 found here
+test-matrix: venv
+	$(BIN)/python scripts/test_matrix.py
+
 ## lint: ruff and mypy strict
 lint: venv
 	$(BIN)/ruff check .
@@ -49,4 +53,4 @@ emulator: venv
 	$(BIN)/openai-audit-emulator
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .bench
+	rm -rf $(VENV) $(MELTANO_VENV) .venv-matrix .meltano output .bench
