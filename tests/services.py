@@ -31,11 +31,13 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def meltano(meltano_bin: Path, env: dict[str, str], *args: str) -> str:
-    """Run Meltano in the project; return stdout and stderr, or fail with their tail."""
+def meltano(
+    meltano_bin: Path, env: dict[str, str], *args: str, project: Path = PROJECT_ROOT
+) -> str:
+    """Run Meltano in `project`; return stdout and stderr, or fail with their tail."""
     done = subprocess.run(
         [str(meltano_bin), *args],
-        cwd=PROJECT_ROOT,
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
