@@ -48,6 +48,10 @@ demo: venv meltano
 bench: venv
 	$(BIN)/python scripts/bench.py
 
+## bench-pipeline: 100k events through meltano run into PostgreSQL, loader defaults vs shipped
+bench-pipeline: venv meltano
+	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/bench_pipeline.py
+
 ## emulator: serve the emulated audit-log API on 127.0.0.1:8787
 emulator: venv
 	$(BIN)/openai-audit-emulator
