@@ -76,13 +76,16 @@ def ensure_venv(python: Path, version: str) -> Path:
 
 def _sdk(venv: Path) -> str:
     done = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "show", "--quiet", "singer-sdk"],
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from importlib.metadata import version; print(version('singer-sdk'))",
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
-    versions = [line for line in done.stdout.splitlines() if line.startswith("Version:")]
-    return f"(singer-sdk {versions[0].split()[1]})" if versions else ""
+    return f"(singer-sdk {done.stdout.strip()})" if done.returncode == 0 else ""
 
 
 def main() -> int:
