@@ -1,4 +1,4 @@
-"""Copy the tap's settings into `meltano.yml` and the README's settings table.
+"""Copy the tap's settings into `meltano.yml`, the README's settings table and its paste block.
 
 The tap's config schema is the one source of truth; `tests/test_meltano_settings.py` and
 `tests/test_readme.py` fail when either copy drifts, and this script brings both back:
@@ -60,6 +60,22 @@ def settings_block() -> str:
     return "".join(f"    {line}\n" for line in text.splitlines())
 
 
+def paste_block() -> str:
+    """The same settings, one line each, for the definition users paste into their project."""
+    entries = [
+        {
+            "name": name,
+            "kind": meltano_kind(schema),
+            **({"sensitive": True} if schema.get("secret") else {}),
+        }
+        for name, schema in TapOpenAIAudit._get_about_info().settings["properties"].items()  # noqa: SLF001 - as above
+    ]
+    return "".join(
+        f"    - {yaml.safe_dump(entry, sort_keys=False, default_flow_style=True).strip()}\n"
+        for entry in entries
+    )
+
+
 def settings_table() -> str:
     """The settings table of `tap-openai-audit --about --format=markdown`."""
     buffer = io.StringIO()
@@ -79,11 +95,14 @@ def synced_meltano_yml(text: str) -> str:
 
 
 def synced_readme(text: str) -> str:
-    """`text` with its settings table replaced."""
+    """`text` with its settings table and the paste block's settings replaced."""
     lines = text.splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith("| Setting "))
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
-    return "".join(lines[:start]) + settings_table() + "".join(lines[end:])
+    text = "".join(lines[:start]) + settings_table() + "".join(lines[end:])
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + BEGIN + paste_block() + END + tail
 
 
 def main(argv: list[str]) -> int:
