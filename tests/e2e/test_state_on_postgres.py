@@ -120,6 +120,7 @@ def test_a_second_fresh_checkout_continues_from_the_first_ones_bookmark(
                     sql.SQL("select id from {}.audit_logs").format(sql.Identifier(schema))
                 )
             ]
+            methods = {request.method for request in emu.requests}
             organization = {e["id"] for e in emu.ground_truth()}
             tenant = {e["id"] for e in emu.ground_truth(tenant_only=True)}
         finally:
@@ -132,6 +133,8 @@ def test_a_second_fresh_checkout_continues_from_the_first_ones_bookmark(
     assert min(first_bounds) < bookmark - LOOKBACK
     assert second_bounds, "the second run sent no audit-log request"
     assert min(second_bounds) >= bookmark - LOOKBACK
+    # The tap only reads: a read-only Admin key is enough (README, "Trust").
+    assert methods == {"GET"}
     # Every event once; this extractor reads the organization scope (and the tenant scope
     # where it reads both).
     assert len(ids) == len(set(ids))
