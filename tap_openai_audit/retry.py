@@ -27,7 +27,8 @@ def is_retryable_status(status: int) -> bool:
 class RetryPolicy:
     """How hard the tap tries before it gives up on a request.
 
-    The defaults wait at most about a minute and a half in all, before `Retry-After` values:
+    The defaults wait at most 31.5 s in all (0.5 + 1 + ... + 16, before jitter), or up to
+    6 x 120 s when the server sends `Retry-After`:
     long enough for a rate-limit window or a deploy to pass, short enough that a scheduled run
     does not hang for hours on an outage.
     """
