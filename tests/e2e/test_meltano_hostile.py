@@ -2,7 +2,8 @@
 
 Both loaders keep their defaults, record validation included: every id lands, and the
 replaced characters read back as U+FFFD, the rest of each string kept (see README, "What
-lands in PostgreSQL").
+lands in PostgreSQL"). PostgreSQL also gets the settings meltano.yml ships (COPY, no
+validation), which must land the same rows.
 """
 
 from __future__ import annotations
@@ -70,18 +71,25 @@ def hostile_emulator() -> Iterator[Emulator]:
         yield emulator
 
 
+# target-postgres 0.8.1's own defaults for what meltano.yml sets, and meltano.yml's own.
+LOADER_DEFAULTS = {"TARGET_POSTGRES_USE_COPY": "false", "TARGET_POSTGRES_VALIDATE_RECORDS": "true"}
+
+
 @pytest.mark.postgres
-def test_every_hostile_event_lands_in_postgres_as_the_readme_says(
+@pytest.mark.parametrize("loader", [LOADER_DEFAULTS, {}], ids=["loader-defaults", "shipped"])
+def test_every_hostile_event_lands_in_postgres_as_the_readme_says(  # noqa: PLR0913, PLR0917 - fixtures
     meltano_bin: Path,
     meltano_sys_dir: Path,
     postgres: Connection,
     hostile_emulator: Emulator,
     tmp_path: Path,
+    loader: dict[str, str],
 ) -> None:
     schema = f"e2e_hostile_{uuid.uuid4().hex[:12]}"
     env = meltano_environment(meltano_sys_dir, tmp_path, schema) | _tap_environment(
         hostile_emulator
     )
+    env |= loader
     try:
         output = meltano(
             meltano_bin, env, "run", "--install", "tap-openai-audit", "target-postgres"
