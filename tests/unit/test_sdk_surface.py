@@ -52,6 +52,18 @@ GUARDED: dict[str, tuple[str, str]] = {
         "cabc0edb2fd4f000",
         "AuditLogsStream._increment_stream_state: a no-op, the bookmark moves per window",
     ),
+    "singer_sdk.streams.core.Stream._write_schema_message": (
+        "4077b24e5440fdef",
+        "AuditLogReadsStream.write_row (ledger.py) writes the ledger's SCHEMA once through it",
+    ),
+    "singer_sdk.streams.core.Stream._write_record_message": (
+        "292b7bed39883bd9",
+        "AuditLogReadsStream.write_row (ledger.py) writes each ledger row through it",
+    ),
+    "singer_sdk.helpers._util.utc_now": (
+        "79d85139ddece0a3",
+        "AuditLogsStream._generate_record_messages stamps time_extracted with it",
+    ),
     "singer_sdk.streams.core.Stream._write_state_message": (
         "f82ecd8d16986823",
         "AuditLogsStream._complete calls it after each completed window",

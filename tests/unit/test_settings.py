@@ -154,9 +154,9 @@ def test_the_key_is_declared_secret() -> None:
 
 
 def test_a_leftover_tenant_only_reads_as_the_tenant_scope() -> None:
-    settings = Settings.from_config({"admin_api_key": "k", "tenant_only": True}, {})
+    settings = Settings.from_config({"admin_api_key": "k", "tenant_only": True})
     assert settings.scopes == ("tenant",)
-    assert Settings.from_config({"admin_api_key": "k", "tenant_only": False}, {}).scopes == (
+    assert Settings.from_config({"admin_api_key": "k", "tenant_only": False}).scopes == (
         "organization",
         "tenant",
     )
@@ -164,8 +164,7 @@ def test_a_leftover_tenant_only_reads_as_the_tenant_scope() -> None:
 
 def test_event_types_are_split_by_scope_and_an_empty_scope_is_skipped() -> None:
     settings = Settings.from_config(
-        {"admin_api_key": "k", "event_types": ["login.failed", "a.new.type"], "project_ids": ["p"]},
-        {},
+        {"admin_api_key": "k", "event_types": ["login.failed", "a.new.type"], "project_ids": ["p"]}
     )
     assert settings.scope_filters("organization") == (
         ("event_types", ("login.failed", "a.new.type")),
