@@ -98,3 +98,23 @@ def test_the_warning_names_counts_and_the_first_ids_never_the_values() -> None:
         f"surrogates replaced by U+FFFD: {first}"
     )
     assert tally.take_warning() is None  # taken once: a failing run does not warn twice
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        (r"a\\u0000", False),  # an escaped backslash, then the letters u0000
+        (r"\ud55c\uad6d\uc5b4", False),  # Hangul written as escapes: no surrogate
+        (r"\u00e9\t\n\"\\", False),
+        (r"\\\u0000", True),  # an escaped backslash, then a real \u0000 escape
+        (r"\ud83d\ude00", True),  # a valid pair: a false positive, only a walk
+        (r"\uDBFF", True),
+        (r"\\" * 40 + r"\u0000", True),  # past the backslashes checked one by one
+        (r"\\" * 40, False),
+        (r"ends with a backslash \\", False),
+    ],
+)
+def test_the_scan_reads_escapes_as_a_json_parser_does(text: str, *, flagged: bool) -> None:
+    body = ('{"k": "' + text + '"}').encode()
+    json.loads(body)  # valid JSON text, as the API would send
+    assert may_hold_unstorable(body) is flagged
