@@ -81,7 +81,14 @@ class AuditLogsStream(Stream):
 
     @override
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
-        scope: Scope = (context or {}).get("scope", "organization")
+        if not context:
+            # No partition at all: the SDK still asks once, without a context.
+            self.logger.warning(
+                "Nothing to read: no scope in `scopes` has an event type of `event_types` to "
+                "ask for. Every bookmark stays as it was."
+            )
+            return
+        scope: Scope = context["scope"]
         if self._run is None:
             self._run = self._start_run()
         run = self._run

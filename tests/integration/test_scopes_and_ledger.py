@@ -230,3 +230,23 @@ def test_a_slow_local_clock_keeps_the_runs_own_start(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     for value in bookmarks(run.final_state).values():
         assert before <= _seconds(value) <= after
+
+
+def test_nothing_to_ask_for_in_any_scope_reads_nothing_and_keeps_the_bookmarks(
+    emulator: Emulator,
+) -> None:
+    state = _state(organization=END - DAY)
+    run = run_in_process(
+        base_config(
+            emulator.url,
+            start_date=_iso(END - 3 * DAY),
+            end_date=END_ISO,
+            scopes=["tenant"],
+            event_types=["login.failed"],  # an organization type: the tenant has nothing
+        ),
+        state=state,
+    )
+    assert emulator.requests == []
+    assert run.records == []
+    assert run.ledger == []
+    assert bookmarks(run.final_state) == {"organization": _iso(END - DAY)}
