@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -51,6 +52,27 @@ def test_post_events_adds_new_and_late_events_relative_to_now(emu: Emulator) -> 
     times = [held[i]["effective_at"] for i in added]
     assert all(now - 61 <= t <= now + 1 for t in times[:5]), "new: within the last minute"
     assert all(now - 301 <= t < now - 59 for t in times[5:]), "late: older than a minute"
+
+
+def test_post_events_backfills_events_weeks_behind_now(emu: Emulator) -> None:
+    now = int(time.time())
+    week = 7 * 86_400
+    response = _post(emu, "events", {"backfill": 6, "backfill_seconds_ago": 3 * week})
+    assert response.status_code == 200
+    added = set(response.json()["added"])
+    assert len(added) == 6
+    held = {e["id"]: e for e in emu.ground_truth() + emu.ground_truth(tenant_only=True)}
+    for event_id in added:
+        assert now - 3 * week - 1 <= held[event_id]["effective_at"] < now - 3 * week + 3601
+
+
+@pytest.mark.parametrize("skew", [-900.0, 900.0])
+def test_every_answer_carries_a_date_from_the_skewed_clock(skew: float) -> None:
+    with Emulator([], clock_skew=skew) as emu:
+        answers = [get(emu), get(emu, key="sk-admin-wrong-key-0000")]  # any status
+    for answer in answers:
+        date = parsedate_to_datetime(answer.headers["Date"]).timestamp()
+        assert abs(date - (time.time() + skew)) < 5
 
 
 def test_post_events_without_seed_twice_adds_distinct_events(emu: Emulator) -> None:
