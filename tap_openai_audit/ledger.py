@@ -61,11 +61,10 @@ LEDGER_SCHEMA: dict[str, Any] = th.PropertiesList(
 
 def ids_sha256(ids: Iterable[str]) -> str:
     """The ledger hash of distinct ids: sorted by code point, each followed by a newline."""
-    digest = hashlib.sha256()
-    for event_id in sorted(set(ids)):
-        digest.update(event_id.encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
-    return digest.hexdigest()
+    distinct = ids if isinstance(ids, (set, frozenset)) else set(ids)
+    text = "".join(f"{event_id}\n" for event_id in sorted(distinct))
+    # surrogatepass: an id the API sent with a lone surrogate is hashed, not a crash.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_run_id() -> str:
