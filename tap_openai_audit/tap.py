@@ -24,6 +24,9 @@ from tap_openai_audit.settings import (
 )
 from tap_openai_audit.state import upgrade_state
 from tap_openai_audit.storable_text import ReplacementTally
+from tap_openai_audit.inventory.endpoints import ENDPOINTS
+from tap_openai_audit.inventory.snapshot import Snapshot
+from tap_openai_audit.inventory.stream import SnapshotStream
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
 
     from tap_openai_audit.scopes import Scope
+
+
+STREAM_ORDER = ("audit_logs", "audit_log_reads", *(endpoint.stream for endpoint in ENDPOINTS))
 
 
 class TapOpenAIAudit(Tap):
@@ -79,6 +85,7 @@ class TapOpenAIAudit(Tap):
         self._api: ApiClient | None = None
         # Every stream counts here the strings it made storable: one warning per run.
         self.replacements = ReplacementTally()
+        self._snapshot: Snapshot | None = None
         super().__init__(*args, **kwargs)
 
     def api_client(self) -> ApiClient:
@@ -91,12 +98,33 @@ class TapOpenAIAudit(Tap):
                 self._api = ApiClient(request_settings(self.config), logger=self.logger)
             return self._api
 
+    def inventory_snapshot(self) -> Snapshot:
+        """The run's inventory reader: parent ids are read once for every child stream."""
+        api = self.api_client()
+        with self._api_lock:
+            if self._snapshot is None:
+                self._snapshot = Snapshot(
+                    api, concurrency=api.settings.max_concurrency, logger=self.logger
+                )
+            return self._snapshot
+
+    @override
+    def load_streams(self) -> list[Stream]:
+        """The streams in the order of `discover_streams`, not the SDK's order by name.
+
+        Parents come before their children, so a child reads the parent ids its parent's
+        stream just noted instead of listing them again.
+        """
+        order = {name: index for index, name in enumerate(STREAM_ORDER)}
+        return sorted(super().load_streams(), key=lambda stream: order[stream.name])
+
     @override
     def discover_streams(self) -> list[Stream]:
         # audit_logs first: it writes the ledger's rows as its windows complete.
         return [
             AuditLogsStream(self, api=self.api_client, replacements=self.replacements),
             AuditLogReadsStream(self),
+            *(SnapshotStream(self, endpoint, self.inventory_snapshot) for endpoint in ENDPOINTS),
         ]
 
     @override

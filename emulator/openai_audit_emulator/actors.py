@@ -6,11 +6,9 @@ documentation ranges (RFC 5737 and RFC 3849), so no generated record can point a
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import random
+from typing import Any
 
 _FIRST_NAMES = (
     "ada", "alan", "barbara", "claude", "donald", "edsger", "frances", "grace",
@@ -44,6 +42,11 @@ _LOCATIONS = (
 )
 
 _PROJECT_NAMES = ("Default project", "Support bot", "Search", "Data platform", "Research")
+_GROUP_NAMES = ("Security", "Engineering", "Finance", "Support", "Research")
+DEFAULT_USERS = len(_FIRST_NAMES)
+DEFAULT_PROJECTS = len(_PROJECT_NAMES)
+DEFAULT_SERVICE_ACCOUNTS = 4
+DEFAULT_GROUPS = 3
 
 
 def _hex(rng: random.Random, digits: int) -> str:
@@ -75,6 +78,12 @@ class Organization:
     sessions: tuple[dict[str, Any], ...]
     user_keys: tuple[dict[str, Any], ...]
     service_keys: tuple[dict[str, Any], ...]
+    groups: tuple[dict[str, str], ...] = ()
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        """The tracking ids of every project API key: the actors' `api_key.id`."""
+        return tuple(key["api_key"]["id"] for key in (*self.user_keys, *self.service_keys))
 
     @property
     def default_project(self) -> dict[str, str]:
@@ -82,20 +91,56 @@ class Organization:
         return self.projects[0]
 
 
-def build_organization(rng: random.Random) -> Organization:
-    """Draw a small organization: 16 users, 4 service accounts, 5 projects, their keys.
+def build_organization(
+    rng: random.Random,
+    *,
+    users: int = DEFAULT_USERS,
+    projects: int = DEFAULT_PROJECTS,
+    service_accounts: int = DEFAULT_SERVICE_ACCOUNTS,
+    groups: int = DEFAULT_GROUPS,
+) -> Organization:
+    """Draw an organization: by default 16 users, 4 service accounts, 5 projects, 3 groups.
 
     Args:
         rng: the generator's random source, so the organization follows the seed.
+        users: how many people (larger organizations serve the inventory benchmark).
+        projects: how many projects.
+        service_accounts: how many service accounts, each with one key.
+        groups: how many groups. They come from a random source of their own, derived from
+            the ids above, so that adding them left every generated event as it was.
 
     Returns:
         The pools. Actor dicts are shared between events to keep a million events small.
     """
-    users = tuple(
-        {"id": f"user-{_hex(rng, 24)}", "email": f"{name}@example.com"} for name in _FIRST_NAMES
+    people = tuple(
+        {"id": f"user-{_hex(rng, 24)}", "email": f"{_person(index)}@example.com"}
+        for index in range(users)
     )
-    service_accounts = tuple(f"svc_acct_{_hex(rng, 24)}" for _ in range(4))
-    projects = tuple({"id": f"proj_{_hex(rng, 24)}", "name": name} for name in _PROJECT_NAMES)
+    accounts = tuple(f"svc_acct_{_hex(rng, 24)}" for _ in range(service_accounts))
+    places = tuple(
+        {"id": f"proj_{_hex(rng, 24)}", "name": _numbered(_PROJECT_NAMES, index)}
+        for index in range(projects)
+    )
+    return _with_keys(rng, people, accounts, places, groups)
+
+
+def _person(index: int) -> str:
+    name = _FIRST_NAMES[index % len(_FIRST_NAMES)]
+    return name if index < len(_FIRST_NAMES) else f"{name}.{index // len(_FIRST_NAMES)}"
+
+
+def _numbered(names: tuple[str, ...], index: int) -> str:
+    name = names[index % len(names)]
+    return name if index < len(names) else f"{name} {index // len(names) + 1}"
+
+
+def _with_keys(
+    rng: random.Random,
+    users: tuple[dict[str, str], ...],
+    service_accounts: tuple[str, ...],
+    projects: tuple[dict[str, str], ...],
+    groups: int,
+) -> Organization:
     sessions = tuple(_session(rng, user) for user in users for _ in range(2))
     user_keys = tuple(
         {
@@ -115,7 +160,12 @@ def build_organization(rng: random.Random) -> Organization:
         }
         for account in service_accounts
     )
-    return Organization(users, service_accounts, projects, sessions, user_keys, service_keys)
+    group_rng = random.Random(f"groups:{projects[0]['id'] if projects else ''}")
+    teams = tuple(
+        {"id": f"group_{_hex(group_rng, 26).upper()}", "name": _numbered(_GROUP_NAMES, index)}
+        for index in range(groups)
+    )
+    return Organization(users, service_accounts, projects, sessions, user_keys, service_keys, teams)
 
 
 def _session(rng: random.Random, user: dict[str, str]) -> dict[str, Any]:

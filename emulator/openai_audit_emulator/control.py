@@ -35,6 +35,9 @@ class Controlled(Protocol):
     def now(self) -> float:
         """The emulated API's clock."""
 
+    def delete_object(self, stream: str, object_id: str, *parents: str) -> None:
+        """Remove an inventory object."""
+
 
 class BadControlRequestError(ValueError):
     """A control request the emulator cannot act on."""
@@ -72,6 +75,8 @@ class Control:
                 raise BadControlRequestError(str(error)) from error
             self._target.inject(*faults)
             return json_response(200, {"queued": len(faults)})
+        if (method, path) == ("POST", "/_emulator/inventory/delete"):
+            return self._delete(_object(body))
         if (method, path) == ("POST", "/_emulator/latency"):
             seconds = _object(body).get("seconds")
             if not isinstance(seconds, (int, float)) or seconds < 0:
@@ -80,6 +85,22 @@ class Control:
             self._target.latency = float(seconds)
             return json_response(200, {"seconds": float(seconds)})
         return json_response(404, {"error": f"no control endpoint {method} {path}"})
+
+    def _delete(self, spec: Mapping[str, Any]) -> Response:
+        stream, object_id, parents = spec.get("stream"), spec.get("id"), spec.get("parents", [])
+        if not (
+            isinstance(stream, str)
+            and isinstance(object_id, str)
+            and isinstance(parents, list)
+            and all(isinstance(p, str) for p in parents)
+        ):
+            msg = 'expected {"stream": "<name>", "id": "<id>", "parents": ["<id>", ...]}'
+            raise BadControlRequestError(msg)
+        try:
+            self._target.delete_object(stream, object_id, *parents)
+        except KeyError as error:
+            return json_response(404, {"error": str(error)})
+        return json_response(200, {"deleted": object_id})
 
     def _add(self, spec: Mapping[str, Any]) -> list[str]:
         count, late = _count(spec, "count", 0), _count(spec, "late", 0)

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from openai_audit_emulator import errors
+from openai_audit_emulator import errors, inventory_api
 from openai_audit_emulator.errors import ApiError
 from openai_audit_emulator.query import parse_query
 from openai_audit_emulator.responses import Response, envelope, error_response
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from openai_audit_emulator.faults import Fault
+    from openai_audit_emulator.inventory import Inventory
     from openai_audit_emulator.store import EventStore, Page
 
 LIST_PATH = "/v1/organization/audit_logs"
@@ -30,9 +31,10 @@ _BEARER = "Bearer "
 class DataApi:
     """Answers data requests from an EventStore, applying queued faults first."""
 
-    def __init__(self, store: EventStore, admin_key: str) -> None:
-        """Serve `store` to clients that present `admin_key`."""
+    def __init__(self, store: EventStore, admin_key: str, inventory: Inventory) -> None:
+        """Serve `store` and `inventory` to clients that present `admin_key`."""
         self.store = store
+        self.inventory = inventory
         self.admin_key = admin_key
         self.latency = 0.0
         self._faults: deque[Fault] = deque()
@@ -70,6 +72,8 @@ class DataApi:
                 if replaced is not None:
                     return replaced
         try:
+            if path != LIST_PATH:
+                return self._inventory(method, path, pairs, headers, fault)
             after, page = self._answer(method, path, pairs, headers)
         except ApiError as error:
             return error_response(error)
@@ -91,6 +95,26 @@ class DataApi:
         self._check_key(headers.get("Authorization"))
         query = parse_query(pairs)
         return query.after, self.store.page(query)
+
+    def _inventory(
+        self,
+        method: str,
+        path: str,
+        pairs: Sequence[tuple[str, str]],
+        headers: Mapping[str, str],
+        fault: Fault | None,
+    ) -> Response:
+        self._check_key(headers.get("Authorization"))
+        found = inventory_api.match(path) if method == "GET" else None
+        if found is None:
+            raise ApiError(404, f"Invalid URL ({method} {path})")
+        route, parents = found
+        listing = inventory_api.list_page(self.inventory, route, parents, pairs)
+        kind = None if fault is None else fault.kind
+        body = listing.body(repeat_cursor=kind == "repeat_cursor")
+        if kind == "truncated_json":
+            return Response(200, body[: len(body) // 2])
+        return Response(200, body)
 
     def _check_key(self, authorization: str | None) -> None:
         if not authorization or not authorization.startswith(_BEARER):

@@ -33,7 +33,9 @@ _HEAVY_TYPES = {"login.succeeded": 12, "logout.succeeded": 4, "login.failed": 3}
 _SECONDS_PER_DAY = 86400
 
 
-def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict[str, Any]]:
+def generate_events(
+    *, seed: int, count: int, start: int, end: int, organization: Organization | None = None
+) -> list[dict[str, Any]]:
     """Generate `count` API-shaped audit events with `effective_at` in ``[start, end)``.
 
     The same arguments always give the same events. With ``count >= 298`` every event type
@@ -46,14 +48,31 @@ def generate_events(*, seed: int, count: int, start: int, end: int) -> list[dict
         count: number of events.
         start: inclusive lower bound, Unix seconds.
         end: exclusive upper bound, Unix seconds; must be greater than `start`.
+        organization: whose people, projects and keys act (None: the one the seed draws, see
+            `organization_for`); events added to a running emulator keep its organization.
 
     Returns:
         The events, sorted by (effective_at, id).
     """
-    return list(iter_events(seed=seed, count=count, start=start, end=end))
+    return list(
+        iter_events(seed=seed, count=count, start=start, end=end, organization=organization)
+    )
 
 
-def iter_events(*, seed: int, count: int, start: int, end: int) -> Iterator[dict[str, Any]]:
+def organization_for(*, seed: int, count: int, start: int, end: int) -> Organization:
+    """The organization whose actors `generate_events` with the same arguments draws."""
+    return build_organization(_random(seed, count, start, end))
+
+
+def _random(seed: int, count: int, start: int, end: int) -> random.Random:
+    # A string seed mixes every argument in, so two calls that differ in any of them do not
+    # produce the same ids (a str seed is hashed deterministically, unlike hash()).
+    return random.Random(f"audit-emulator:{seed}:{count}:{start}:{end}")
+
+
+def iter_events(
+    *, seed: int, count: int, start: int, end: int, organization: Organization | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield the events `generate_events` returns, one at a time, in the same order.
 
     For a million events this avoids holding every event dict at once (the emulator keeps
@@ -68,10 +87,9 @@ def iter_events(*, seed: int, count: int, start: int, end: int) -> Iterator[dict
     if end <= start:
         msg = f"end ({end}) must be greater than start ({start})"
         raise ValueError(msg)
-    # A string seed mixes every argument in, so two calls that differ in any of them do not
-    # produce the same ids (a str seed is hashed deterministically, unlike hash()).
-    rng = random.Random(f"audit-emulator:{seed}:{count}:{start}:{end}")
-    org = build_organization(rng)
+    rng = _random(seed, count, start, end)
+    drawn = build_organization(rng)  # drawn even when unused: the same events follow
+    org = drawn if organization is None else organization
     types = _pick_types(rng, count)
     times = [start + rng.randrange(end - start) for _ in range(count)]
     _add_ties(rng, times)

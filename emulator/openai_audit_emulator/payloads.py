@@ -37,6 +37,41 @@ def _ident(prefix: str) -> Builder:
     return lambda rng, _org, _project: {"id": f"{prefix}{_hex(rng)}"}
 
 
+def _pooled(
+    prefix: str,
+    pool: Callable[[Organization], tuple[str, ...]],
+    section: str | None = None,
+    make: Callable[[random.Random], Any] | None = None,
+) -> Builder:
+    """Name an object of the organization, so that the inventory lists what the log mentions.
+
+    The id is drawn exactly like a fresh one and then mapped onto the pool: the random
+    sequence, and so every other event, stays as it was before the pools existed.
+    """
+
+    def build(rng: random.Random, org: Organization, _project: str) -> Payload:
+        drawn = _hex(rng)
+        ids = pool(org)
+        payload: Payload = {"id": ids[int(drawn, 16) % len(ids)] if ids else f"{prefix}{drawn}"}
+        if section is not None and make is not None:
+            payload[section] = make(rng)
+        return payload
+
+    return build
+
+
+def _keys(org: Organization) -> tuple[str, ...]:
+    return org.key_ids
+
+
+def _groups(org: Organization) -> tuple[str, ...]:
+    return tuple(group["id"] for group in org.groups)
+
+
+def _accounts(org: Organization) -> tuple[str, ...]:
+    return org.service_accounts
+
+
 def _project_id(_rng: random.Random, _org: Organization, project: str) -> Payload:
     return {"id": project}
 
@@ -194,13 +229,14 @@ def _no_schema(event_type: str) -> Builder:
 
 
 _BUILDERS: dict[str, Builder] = {
-    "api_key.created": _with("key_", "data", lambda r: {"scopes": [r.choice(_SCOPES)]}),
-    "api_key.updated": _with(
+    "api_key.created": _pooled("key_", _keys, "data", lambda r: {"scopes": [r.choice(_SCOPES)]}),
+    "api_key.updated": _pooled(
         "key_",
+        _keys,
         "changes_requested",
         lambda r: {"scopes": list(_SCOPES[:2]), "expires_in_seconds": r.choice((3600, 86400))},
     ),
-    "api_key.deleted": _ident("key_"),
+    "api_key.deleted": _pooled("key_", _keys),
     "certificate.created": _named("cert_"),
     "certificate.updated": _named("cert_"),
     "certificate.deleted": _named("cert_", pem=True),
@@ -222,11 +258,13 @@ _BUILDERS: dict[str, Builder] = {
         lambda r: {"geography": r.choice(("US", "EU")), "provider": _storage_provider(r)},
     ),
     "external_storage.removed": _ident("estor_"),
-    "group.created": _with("group_", "data", lambda r: {"group_name": f"team-{r.randrange(9)}"}),
-    "group.updated": _with(
-        "group_", "changes_requested", lambda r: {"group_name": f"team-{r.randrange(9)}"}
+    "group.created": _pooled(
+        "group_", _groups, "data", lambda r: {"group_name": f"team-{r.randrange(9)}"}
     ),
-    "group.deleted": _ident("group_"),
+    "group.updated": _pooled(
+        "group_", _groups, "changes_requested", lambda r: {"group_name": f"team-{r.randrange(9)}"}
+    ),
+    "group.deleted": _pooled("group_", _groups),
     "invite.sent": lambda rng, org, _project: {
         "id": f"invite-{_hex(rng)}",
         "data": {"email": rng.choice(org.users)["email"], "role": rng.choice(("owner", "member"))},
@@ -290,11 +328,13 @@ _BUILDERS: dict[str, Builder] = {
     "role.unbound_from_resource": _role_binding,
     "scim.enabled": _ident("scim_"),
     "scim.disabled": _ident("scim_"),
-    "service_account.created": _with("svc_acct_", "data", lambda r: {"role": r.choice(_ROLES)}),
-    "service_account.updated": _with(
-        "svc_acct_", "changes_requested", lambda r: {"role": r.choice(_ROLES)}
+    "service_account.created": _pooled(
+        "svc_acct_", _accounts, "data", lambda r: {"role": r.choice(_ROLES)}
     ),
-    "service_account.deleted": _ident("svc_acct_"),
+    "service_account.updated": _pooled(
+        "svc_acct_", _accounts, "changes_requested", lambda r: {"role": r.choice(_ROLES)}
+    ),
+    "service_account.deleted": _pooled("svc_acct_", _accounts),
     "user.added": lambda rng, org, _project: {
         "id": rng.choice(org.users)["id"],
         "data": {"role": rng.choice(_ROLES)},

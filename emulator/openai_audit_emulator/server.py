@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl, urlsplit
 from openai_audit_emulator._typing import override
 from openai_audit_emulator.control import Control
 from openai_audit_emulator.data_api import DataApi
-from openai_audit_emulator.generator import generate_events
+from openai_audit_emulator.generator import generate_events, organization_for
 from openai_audit_emulator.headers import Headers
+from openai_audit_emulator.inventory import Inventory, build_inventory
 from openai_audit_emulator.query import Filters
 from openai_audit_emulator.responses import Response, request_id
 from openai_audit_emulator.store import EventStore
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from openai_audit_emulator.actors import Organization
     from openai_audit_emulator.faults import Fault
 
 DEFAULT_ADMIN_KEY = "sk-admin-emulator-fake-key-not-a-secret-abcd"
@@ -44,6 +46,12 @@ def default_events() -> list[dict[str, Any]]:
     """Return the default organization's events (3000 events over the 30 days to DEFAULT_END)."""
     start = DEFAULT_END - DEFAULT_DAYS * 86400
     return generate_events(seed=DEFAULT_SEED, count=DEFAULT_COUNT, start=start, end=DEFAULT_END)
+
+
+def default_organization() -> Organization:
+    """Return the organization whose people, projects and keys act in `default_events()`."""
+    start = DEFAULT_END - DEFAULT_DAYS * 86400
+    return organization_for(seed=DEFAULT_SEED, count=DEFAULT_COUNT, start=start, end=DEFAULT_END)
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,7 @@ class Emulator:
         port: int = 0,
         verbose: bool = False,
         clock_skew: float = 0.0,
+        organization: Organization | None = None,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -187,10 +196,14 @@ class Emulator:
             clock_skew: seconds the emulated API's clock runs ahead of this machine's
                 (negative: behind). It sets every answer's `Date` header and "now" for the
                 events the control endpoint adds.
+            organization: whose inventory the list endpoints serve (None: the default
+                organization, the one acting in the default events).
         """
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
-        self._api = DataApi(self._store, admin_key)
+        self.organization = organization or default_organization()
+        self.inventory: Inventory = build_inventory(self.organization, now=DEFAULT_END)
+        self._api = DataApi(self._store, admin_key, self.inventory)
         self._api.latency = latency
         self._control = Control(self)
         self._host, self._port = host, port
@@ -271,6 +284,16 @@ class Emulator:
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> None:
         """Add events (an id already held is replaced); visible to the next request."""
         self._store.add(events)
+
+    def delete_object(self, stream: str, object_id: str, *parents: str) -> None:
+        """Remove an inventory object (a key, a user...) as if it were deleted in the API.
+
+        Raises:
+            KeyError: when no such object is listed.
+        """
+        if not self.inventory.delete(stream, object_id, parents):
+            msg = f"no {stream} object {object_id!r} under {parents!r}"
+            raise KeyError(msg)
 
     def inject(self, *faults: Fault) -> None:
         """Queue faults (FIFO); each is consumed by exactly one data request."""
