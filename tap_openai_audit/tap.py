@@ -15,6 +15,9 @@ from typing_extensions import override
 
 from tap_openai_audit.audit_log import AuditLogClient
 from tap_openai_audit.client import ApiClient
+from tap_openai_audit.inventory.endpoints import ENDPOINTS
+from tap_openai_audit.inventory.snapshot import Snapshot
+from tap_openai_audit.inventory.stream import SnapshotStream
 from tap_openai_audit.ledger import AuditLogReadsStream
 from tap_openai_audit.settings import (
     CONFIG_SCHEMA,
@@ -24,9 +27,6 @@ from tap_openai_audit.settings import (
 )
 from tap_openai_audit.state import upgrade_state
 from tap_openai_audit.storable_text import ReplacementTally
-from tap_openai_audit.inventory.endpoints import ENDPOINTS
-from tap_openai_audit.inventory.snapshot import Snapshot
-from tap_openai_audit.inventory.stream import SnapshotStream
 from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
@@ -108,15 +108,22 @@ class TapOpenAIAudit(Tap):
                 )
             return self._snapshot
 
+    @property
     @override
-    def load_streams(self) -> list[Stream]:
+    def streams(self) -> dict[str, Stream]:
         """The streams in the order of `discover_streams`, not the SDK's order by name.
 
-        Parents come before their children, so a child reads the parent ids its parent's
-        stream just noted instead of listing them again.
+        `sync_all` reads them in this order: parents come before their children, so a child
+        reads the parent ids its parent's stream just noted instead of listing them again.
         """
-        order = {name: index for index, name in enumerate(STREAM_ORDER)}
-        return sorted(super().load_streams(), key=lambda stream: order[stream.name])
+        streams = super().streams
+        rank = {name: index for index, name in enumerate(STREAM_ORDER)}
+        ordered = sorted(streams, key=lambda name: rank.get(name, len(rank)))
+        if list(streams) != ordered:
+            reordered = {name: streams[name] for name in ordered}
+            streams.clear()  # the SDK's own cache, reordered in place
+            streams.update(reordered)
+        return streams
 
     @override
     def discover_streams(self) -> list[Stream]:

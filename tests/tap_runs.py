@@ -125,6 +125,17 @@ def run_cli(  # noqa: PLR0913 - mirrors the CLI's options
     return TapRun(done.stdout, done.stderr, done.returncode)
 
 
+def catalog_selecting(config: dict[str, Any], streams: set[str]) -> dict[str, Any]:
+    """The tap's discovered catalog with only `streams` selected (Meltano's `select`)."""
+    tap = TapOpenAIAudit(config=config, parse_env_config=False)
+    catalog: dict[str, Any] = tap.catalog_dict
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 def run_in_process(
     config: dict[str, Any],
     *,

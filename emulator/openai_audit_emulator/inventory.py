@@ -65,13 +65,37 @@ def _identity(item: Obj) -> object:
     return item.get("id", item.get("group_id"))
 
 
-def build_inventory(org: Organization, *, now: int) -> Inventory:
-    """Draw the inventory of `org`, with every timestamp before `now` (Unix seconds)."""
+def build_inventory(org: Organization, *, now: int, hostile: bool = False) -> Inventory:
+    """Draw the inventory of `org`, with every timestamp before `now` (Unix seconds).
+
+    `hostile` adds what the API may plausibly send besides the reference's shapes: a field
+    retyped to an object, U+0000 and a lone surrogate in a user's name.
+    """
     rng = random.Random(f"inventory:{org.projects[0]['id'] if org.projects else ''}")
     inv = Inventory()
     builder = _Builder(org, rng, now, inv.lists)
     builder.build()
+    if hostile:
+        _make_hostile(inv)
     return inv
+
+
+def _make_hostile(inv: Inventory) -> None:
+    users = inv.lists["users"][()]
+    if len(users) <= _HOSTILE_USER:
+        return
+    target = users[_HOSTILE_USER]
+    # What a user can type into a display name: U+0000 and a lone surrogate. Every list that
+    # names the user shows it.
+    name = "Donald\u0000 Knuth \ud800"
+    for lists in (inv.lists["users"], inv.lists["project_users"], inv.lists["group_users"]):
+        for items in lists.values():
+            for item in items:
+                if item["id"] == target["id"]:
+                    item["name"] = name
+    users[_HOSTILE_USER - 1]["technical_level"] = {"unexpected": ["shape", 1]}
+    users[0]["added_at"] = float(users[0]["added_at"])  # a number where an integer was
+    users[0]["brand_new_field"] = None
 
 
 class _Builder:
@@ -133,10 +157,6 @@ class _Builder:
                 },
             }
             users.append(user)
-        if len(users) > _HOSTILE_USER:
-            # What a user can type into a display name: U+0000 and a lone surrogate.
-            users[_HOSTILE_USER]["name"] = "Donald\u0000 Knuth \ud800"
-            users[2]["technical_level"] = {"unexpected": ["shape", 1]}
         self.put("users", (), users)
         return users
 

@@ -38,6 +38,7 @@ DEFAULT_DAYS = 30
 DEFAULT_COUNT = 3000
 DEFAULT_SEED = 1
 _CONTROL_PREFIX = "/_emulator/"
+AUDIT_LOG_PATH = "/v1/organization/audit_logs"
 _POLL_INTERVAL = 0.05  # how soon stop() is noticed (the default 0.5 s slows every test)
 _IDLE_TIMEOUT = 120.0  # seconds an idle keep-alive connection may hold a thread
 
@@ -182,6 +183,7 @@ class Emulator:
         verbose: bool = False,
         clock_skew: float = 0.0,
         organization: Organization | None = None,
+        hostile_inventory: bool = False,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -198,11 +200,15 @@ class Emulator:
                 events the control endpoint adds.
             organization: whose inventory the list endpoints serve (None: the default
                 organization, the one acting in the default events).
+            hostile_inventory: add shapes and characters the API may plausibly send to the
+                inventory (see `build_inventory`).
         """
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
         self.organization = organization or default_organization()
-        self.inventory: Inventory = build_inventory(self.organization, now=DEFAULT_END)
+        self.inventory: Inventory = build_inventory(
+            self.organization, now=DEFAULT_END, hostile=hostile_inventory
+        )
         self._api = DataApi(self._store, admin_key, self.inventory)
         self._api.latency = latency
         self._control = Control(self)
@@ -304,6 +310,12 @@ class Emulator:
         """Return a copy of every data request served, in arrival order."""
         with self._requests_lock:
             return list(self._requests)
+
+    @property
+    def audit_log_requests(self) -> list[RecordedRequest]:
+        """Return a copy of every audit-log request served (not the inventory's)."""
+        with self._requests_lock:
+            return [r for r in self._requests if r.path == AUDIT_LOG_PATH]
 
     @property
     def data_request_count(self) -> int:

@@ -96,6 +96,14 @@ def _envelope(
             raise MalformedResponse(msg)
     if endpoint.style is Style.LAST_ID:
         cursor = body.get("last_id")
+        # `last_id` names the page's last object; one naming anything else would move the
+        # cursor back (objects read twice) or past objects not yet read.
+        if data and cursor is not None and cursor != data[-1]["id"]:
+            msg = (
+                f"{where} returned last_id {cursor!r}, which is not the id of the page's last "
+                "object; stopping rather than reading objects twice or skipping some."
+            )
+            raise PaginationError(msg)
     elif endpoint.style is Style.NEXT:
         cursor = body.get("next")
     else:

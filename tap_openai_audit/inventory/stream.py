@@ -8,6 +8,8 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_openai_audit.schema import ANY_JSON_TYPES
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
     from tap_openai_audit.inventory.snapshot import Snapshot
 
 STRING: dict[str, Any] = {"type": "string"}
-ANY_JSON: dict[str, Any] = {}  # no keyword: any JSON value validates
+# Any JSON value, spelled as the audit log spells it (a list of every type, not `{}`: tools
+# that read the schema need a `type`). target-postgres makes it a `jsonb` column, which keeps
+# strings, numbers and objects as sent.
 
 
 def snapshot_schema(endpoint: Endpoint) -> dict[str, Any]:
@@ -30,15 +34,17 @@ def snapshot_schema(endpoint: Endpoint) -> dict[str, Any]:
     """
     keys = dict.fromkeys((*endpoint.parent.fields, *endpoint.primary_keys))
     properties: dict[str, Any] = {key: dict(STRING) for key in keys}
-    properties.update(
-        {field: dict(ANY_JSON) for field in endpoint.fields if field not in properties}
-    )
+    properties.update({field: _any_json() for field in endpoint.fields if field not in properties})
     return {
         "type": "object",
         "properties": properties,
         "required": list(keys),
         "additionalProperties": True,
     }
+
+
+def _any_json() -> dict[str, Any]:
+    return {"type": list(ANY_JSON_TYPES)}
 
 
 class SnapshotStream(Stream):

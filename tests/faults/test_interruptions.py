@@ -60,7 +60,9 @@ def test_an_interrupted_run_resumes_from_its_last_state_reading_one_window_again
         emu.latency = 0
         # Told apart by User-Agent: the killed run's last request may be recorded late.
         rerun = run_tap(tmp_path, {**config, "user_agent": "rerun"}, state=live.states[-1])
-        rerun_requests = [r for r in emu.requests if r.headers.get("User-Agent") == "rerun"]
+        rerun_requests = [
+            r for r in emu.audit_log_requests if r.headers.get("User-Agent") == "rerun"
+        ]
         expected = truth(emu, gte=START)
         before_bookmark = truth(emu, gte=START, lt=bookmark)
         in_flight = truth(emu, gte=bookmark, lt=bookmark + WINDOW)

@@ -20,7 +20,7 @@ from tap_openai_audit import client
 from tap_openai_audit.retry import RetryPolicy
 from tap_openai_audit.windows import plan_windows
 from tests.faults.support import CLOCK_PROBE, DAY, END, END_ISO, bookmarks, iso
-from tests.tap_runs import base_config, run_in_process
+from tests.tap_runs import base_config, catalog_selecting, run_in_process
 
 
 @dataclass(frozen=True)
@@ -110,19 +110,19 @@ def test_every_id_is_emitted_exactly_once_whatever_happens(scenario: Scenario) -
     ):
         patch.setattr(client, "RetryPolicy", _QuickRetry)
         emu.inject(*faults)
-        run = run_in_process(
-            base_config(
-                emu.url,
-                start_date=iso(config_start),
-                end_date=END_ISO,
-                window_size_days=scenario.window_size_days,
-                page_size=page_size,
-                max_concurrency=scenario.concurrency,
-                scopes=["organization"],
-            )
+        config = base_config(
+            emu.url,
+            start_date=iso(config_start),
+            end_date=END_ISO,
+            window_size_days=scenario.window_size_days,
+            page_size=page_size,
+            max_concurrency=scenario.concurrency,
+            scopes=["organization"],
         )
+        # The audit log alone: every fault must meet one of its requests.
+        run = run_in_process(config, catalog=catalog_selecting(config, {"audit_logs"}))
         truth = [event["id"] for event in emu.ground_truth(gte=config_start, lt=END)]
-        served = emu.requests
+        served = emu.audit_log_requests
         left = emu.stats()["pending_faults"]
     assert Counter(run.ids) == Counter(truth)  # nothing lost, nothing read twice
     assert bookmarks(run.states)[-1] == END

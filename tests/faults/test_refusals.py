@@ -94,7 +94,7 @@ def test_a_refusal_fails_clearly_without_state_past_its_window(
         emu.inject(*passes(CLOCK_PROBE + first_pages + 1), case.fault)
         config = config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1, lookback_window=0)
         run = run_tap(tmp_path, config)
-        served = emu.requests
+        served = emu.audit_log_requests
         # Once the fault is gone, a rerun from the emitted state completes.
         rerun = run_tap(tmp_path, config, state=run.final_state)
         expected = truth(emu, gte=END - 3 * DAY)
@@ -135,7 +135,7 @@ def test_a_refusal_among_concurrent_windows_emits_no_state_past_its_window(
         run = run_tap(tmp_path, config)
         starts = range(END - 3 * DAY, END, DAY // 2)
         windows = {start: truth(emu, gte=start, lt=start + DAY // 2) for start in starts}
-        refused = [window_start(r.query) for r in emu.requests if r.status != 200]
+        refused = [window_start(r.query) for r in emu.audit_log_requests if r.status != 200]
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     [*_, error] = error_lines(run.stderr)
@@ -160,7 +160,7 @@ def test_a_cursor_repeated_from_the_previous_window_is_refused_not_followed(
         # The first page of the second window answers with the first window's last cursor.
         emu.inject(*passes(CLOCK_PROBE + first_pages), Fault.repeat_cursor())
         run = run_tap(tmp_path, config_for(emu.url, page_size=PAGE_SIZE, max_concurrency=1))
-        served = emu.requests
+        served = emu.audit_log_requests
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     [*_, error] = error_lines(run.stderr)

@@ -40,7 +40,7 @@ def emu() -> Emulator:
 def test_a_rejected_key_is_not_echoed_whole_or_masked(emu: Emulator, tmp_path: Path) -> None:
     with emu:
         run = run_cli(tmp_path, {**config_for(emu.url), "admin_api_key": WRONG_KEY})
-        served = emu.requests
+        served = emu.audit_log_requests
     output = run.stdout + run.stderr
     assert run.returncode == 1
     assert served
@@ -113,7 +113,7 @@ def test_filter_values_stay_out_of_retry_warnings(emu: Emulator, tmp_path: Path)
             emu.url, days=1, actor_emails=[PRIVATE[0]], request_timeout=0.5, max_concurrency=1
         )
         run = run_tap(tmp_path, config)
-        served = emu.requests
+        served = emu.audit_log_requests
     assert run.returncode == 0, run.stderr
     assert all(("actor_emails[]", PRIVATE[0]) in request.query for request in served)
     reasons = [line for line in run.stderr.splitlines() if "retry" in line]

@@ -113,7 +113,7 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
         )
         run = run_tap(tmp_path, config)
         expected = truth(emu, gte=END - 3 * DAY)
-        served = emu.requests
+        served = emu.audit_log_requests
     assert run.returncode == 0, run.stderr
     assert Counter(run.ids) == Counter(expected)  # nothing lost, nothing read twice
     assert bookmarks(run.states)[-1] == END
@@ -177,7 +177,7 @@ def test_faults_past_the_retry_bound_fail_clearly_and_a_rerun_completes(
         emu.inject(*_into_second_window(emu), *[Fault.status(429, retry_after="0")] * 7)
         config = config_for(emu.url, page_size=PAGE_SIZE, lookback_window=0, max_concurrency=1)
         failed = run_tap(tmp_path, config)
-        failed_window = window_start(emu.requests[-1].query)
+        failed_window = window_start(emu.audit_log_requests[-1].query)
         rerun = run_tap(tmp_path, config, state=failed.final_state)
         expected = truth(emu, gte=END - 3 * DAY)
         first_window = truth(emu, gte=END - 3 * DAY, lt=END - 2 * DAY)

@@ -32,7 +32,9 @@ def _params(query: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
 
 
 def _window_requests(emu: Emulator) -> list[dict[str, list[str]]]:
-    return [_params(r.query) for r in emu.requests if "effective_at[gte]" in dict(r.query)]
+    return [
+        _params(r.query) for r in emu.audit_log_requests if "effective_at[gte]" in dict(r.query)
+    ]
 
 
 def _truth(emu: Emulator, **bounds: Any) -> set[str]:
@@ -79,7 +81,7 @@ def test_windows_are_consecutive_oldest_first_with_the_cursor_inside_each(
     assert all(end - start == size for start, end in distinct[1:-1])
     assert all(p["limit"] == ["50"] for p in requests)
     # Inside a window: the first page has no cursor, each next one sends the last id seen.
-    for previous, current in itertools.pairwise(emulator.requests):
+    for previous, current in itertools.pairwise(emulator.audit_log_requests):
         after = dict(current.query).get("after")
         if after is not None:
             assert (
@@ -262,7 +264,7 @@ def test_an_incremental_run_reads_new_and_late_events_and_the_lookback_only(
         for e in generate_events(seed=12, count=6, start=END - 500, end=END - 60)
     ]
     emulator.add_events(new + late)
-    requests_before = len(emulator.requests)
+    requests_before = len(emulator.audit_log_requests)
     second = run_in_process(
         base_config(emulator.url, start_date=START_ISO, end_date="2026-11-02T00:00:00Z"),
         state=first.final_state,
@@ -273,7 +275,7 @@ def test_an_incremental_run_reads_new_and_late_events_and_the_lookback_only(
     assert new_ids <= set(second.ids)
     assert late_ids <= set(second.ids)
     assert set(second.ids) == new_ids | late_ids | overlap  # nothing older than the lookback
-    second_run_requests = [_params(r.query) for r in emulator.requests[requests_before:]]
+    second_run_requests = [_params(r.query) for r in emulator.audit_log_requests[requests_before:]]
     window_starts = [
         int(p["effective_at[gte]"][0]) for p in second_run_requests if "effective_at[gte]" in p
     ]
@@ -297,7 +299,7 @@ def test_without_start_date_the_history_is_found_not_walked_from_1970(
             if ("tenant_only" in p) == tenant_only
         ]
         assert min(window_starts) == earliest
-    probes = len(emulator.requests) - len(_window_requests(emulator))
+    probes = len(emulator.audit_log_requests) - len(_window_requests(emulator))
     assert probes <= 1 + 2 * 33  # the clock, then a binary search over Unix time per scope
 
 
@@ -314,7 +316,7 @@ def test_an_end_date_in_the_future_stops_at_the_runs_start(emulator: Emulator) -
 def test_an_empty_organization_costs_one_request_per_scope_and_sets_the_bookmarks() -> None:
     with Emulator([]) as emu:
         run = run_in_process(base_config(emu.url, end_date=END_ISO))
-        assert len(emu.requests) == 3  # the clock, then one probe per scope
+        assert len(emu.audit_log_requests) == 3  # the clock, then one probe per scope
     assert run.ids == []
     assert run.ledger == []  # a probe is not a window
     assert {scope: parse_rfc3339(b).timestamp() for scope, b in run.bookmarks.items()} == {
