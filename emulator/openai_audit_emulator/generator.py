@@ -98,7 +98,8 @@ def iter_events(
     ids = _make_ids(rng, times)
     # Decide the order first and build each event only when it is asked for.
     order = sorted(range(count), key=lambda index: (times[index], ids[index]))
-    return (_event(rng, org, ids[index], types[index], times[index]) for index in order)
+    created: set[str] = set()
+    return (_event(rng, org, ids[index], types[index], times[index], created) for index in order)
 
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:
@@ -151,8 +152,13 @@ def _make_ids(rng: random.Random, times: list[int]) -> list[str]:
     return ids
 
 
-def _event(
-    rng: random.Random, org: Organization, event_id: str, event_type: str, moment: int
+def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier events created
+    rng: random.Random,
+    org: Organization,
+    event_id: str,
+    event_type: str,
+    moment: int,
+    created: set[str],
 ) -> dict[str, Any]:
     actor = pick_actor(rng, org)
     project: dict[str, str] | None = None
@@ -167,5 +173,12 @@ def _event(
     if project is not None:
         event["project"] = project
     project_id = project["id"] if project is not None else org.default_project["id"]
-    event[event_type] = build_payload(event_type, rng, org, project_id)
+    payload = build_payload(event_type, rng, org, project_id)
+    if event_type == "api_key.created":
+        # A key is created once: a second creation names a key made and deleted since,
+        # with an id derived from the event's (no random draw, so later events stay as they were).
+        if payload["id"] in created:
+            payload["id"] = "key_" + event_id.removeprefix("audit_log-")[:16]
+        created.add(payload["id"])
+    event[event_type] = payload
     return event

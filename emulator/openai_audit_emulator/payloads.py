@@ -236,7 +236,7 @@ _BUILDERS: dict[str, Builder] = {
         "changes_requested",
         lambda r: {"scopes": list(_SCOPES[:2]), "expires_in_seconds": r.choice((3600, 86400))},
     ),
-    "api_key.deleted": _pooled("key_", _keys),
+    "api_key.deleted": _ident("key_"),  # a deleted key is no longer listed
     "certificate.created": _named("cert_"),
     "certificate.updated": _named("cert_"),
     "certificate.deleted": _named("cert_", pem=True),

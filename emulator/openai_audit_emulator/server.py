@@ -206,8 +206,10 @@ class Emulator:
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
         self.organization = organization or default_organization()
+        # Inventory timestamps trail the present, as a live organization's do ("unused for
+        # 90 days" must mean the same whenever the tests run); its ids follow the organization.
         self.inventory: Inventory = build_inventory(
-            self.organization, now=DEFAULT_END, hostile=hostile_inventory
+            self.organization, now=int(time.time()), hostile=hostile_inventory
         )
         self._api = DataApi(self._store, admin_key, self.inventory)
         self._api.latency = latency
