@@ -35,12 +35,15 @@ def _config(port: int) -> dict[str, str]:
     }
 
 
+AUDIT_LOG_STREAMS = ("audit_logs", "audit_log_reads")
+
+
 class _AuditLogOnly(TapOpenAIAudit):
-    """The tap with its audit-log stream alone, for the SDK's per-attribute checks."""
+    """The tap with its audit-log streams alone (the log and its ledger)."""
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [stream for stream in super().discover_streams() if stream.name == "audit_logs"]
+        return [s for s in super().discover_streams() if s.name in AUDIT_LOG_STREAMS]
 
 
 class _InventoryOnly(TapOpenAIAudit):
@@ -48,7 +51,7 @@ class _InventoryOnly(TapOpenAIAudit):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [stream for stream in super().discover_streams() if stream.name != "audit_logs"]
+        return [s for s in super().discover_streams() if s.name not in AUDIT_LOG_STREAMS]
 
 
 # The SDK builds its test classes from a config at import time, so the ports are chosen here
