@@ -24,6 +24,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from demo_inventory import print_inventory, read_inventory
 from demo_support import (
     PROJECT_ROOT,
     DemoError,
@@ -127,7 +128,9 @@ def run_demo() -> None:
             msg = f"a key, e-mail or IP address reached the logs: {', '.join(leaks)}"
             raise DemoError(msg)
         states = {ex: stored_state(meltano_bin, env, _state_id(ex)) for ex in EXTRACTORS}
+        inventory = read_inventory(emu)
     _print_summary(table, states)
+    print_inventory(inventory)
 
 
 def _meltano_env(api_url: str) -> dict[str, str]:
@@ -142,6 +145,8 @@ def _meltano_env(api_url: str) -> dict[str, str]:
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         TAP_OPENAI_AUDIT_API_URL=api_url,
         TAP_OPENAI_AUDIT_ADMIN_API_KEY=DEFAULT_ADMIN_KEY,
+        # DuckDB takes the audit log; the inventory is summarized apart (demo_inventory.py).
+        TAP_OPENAI_AUDIT__SELECT=json.dumps(["audit_logs.*", "audit_log_reads.*"]),
     )
     return env
 

@@ -37,6 +37,7 @@ WARNING = (
     "audit_log-hostile-09, audit_log-hostile-03, audit_log-hostile-02"
 )
 IDS = {event["id"] for event in hostile_events()}
+DUCKDB_STREAMS = ["audit_logs.*", "audit_log_reads.*"]
 # Read back, in each database, with the same JSON paths.
 CHECKS = {
     "audit_log-hostile-02": (
@@ -170,6 +171,9 @@ def test_every_hostile_event_but_the_2_mb_one_lands_in_duckdb(
     database = tmp_path / "loaded.duckdb"
     with Emulator(events=events) as emulator:
         env = meltano_environment(meltano_sys_dir, tmp_path, "unused") | _tap_environment(emulator)
+        # The audit log only: target-duckdb 0.8.0 cannot load the inventory's top-level strings
+        # into JSON columns (README, "The embedded loader: DuckDB").
+        env["TAP_OPENAI_AUDIT__SELECT"] = json.dumps(DUCKDB_STREAMS)
         env |= {
             "TARGET_DUCKDB_PATH": str(database),
             "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": "hostile",
