@@ -248,7 +248,7 @@ def test_nothing_to_ask_for_in_any_scope_reads_nothing_and_keeps_the_bookmarks(
         ),
         state=state,
     )
-    assert emulator.requests == []
+    assert emulator.audit_log_requests == []
     assert run.records == []
     assert run.ledger == []
     assert bookmarks(run.final_state) == {"organization": _iso(END - DAY)}
