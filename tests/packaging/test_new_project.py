@@ -3,7 +3,8 @@
 `meltano init` makes a new project in a temporary folder; the extractor and loader definitions
 are pasted from the README's "Add it to your Meltano project" (only `pip_url` points at the
 wheel just built instead of the git URL); then the README's commands run, with the emulator as
-the API. Nothing of this repository's `meltano.yml`, `.meltano/` or virtualenvs is used.
+the API. Only Meltano itself comes from this repository (`.venv-meltano`): not its
+`meltano.yml`, its `.meltano/` or its plugin virtualenvs.
 """
 
 from __future__ import annotations
