@@ -103,3 +103,15 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     assert (venv / "bin" / "tap-openai-audit").exists()
     assert not list(venv.glob("bin/openai-audit-emulator*"))
     assert not list(venv.glob("lib/python*/site-packages/openai_audit_emulator*"))
+
+
+def test_the_pasted_settings_are_the_ones_meltano_yml_declares() -> None:
+    # tests/test_meltano_settings.py keeps meltano.yml equal to the tap; this keeps the paste
+    # block equal to meltano.yml (scripts/sync_settings.py rewrites both).
+    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text("utf-8"))
+    (ours,) = [e for e in project["plugins"]["extractors"] if e["name"] == "tap-openai-audit"]
+    (pasted,) = pasted_plugins()["extractors"]
+    assert [(s["name"], s["kind"]) for s in pasted["settings"]] == [
+        (s["name"], s["kind"]) for s in ours["settings"]
+    ], "run `.venv/bin/python scripts/sync_settings.py`"
+    assert pasted["capabilities"] == ours["capabilities"]

@@ -60,6 +60,10 @@ GUARDED: dict[str, tuple[str, str]] = {
         "292b7bed39883bd9",
         "AuditLogReadsStream.write_row (ledger.py) writes each ledger row through it",
     ),
+    "singer_sdk.streams.core.Stream._write_activate_version_message": (
+        "b5295d35a81b3da6",
+        "SnapshotStream.get_records: ACTIVATE_VERSION after a whole snapshot (and _stream_version)",
+    ),
     "singer_sdk.helpers._util.utc_now": (
         "79d85139ddece0a3",
         "AuditLogsStream._generate_record_messages stamps time_extracted with it",
