@@ -151,6 +151,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(response.body)
 
     @override
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if self.server.emulator.send_date:
+            super().send_response(code, message)
+            return
+        # The standard library always adds `Date`; an API (or a proxy) may not.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
+    @override
     def date_time_string(self, timestamp: float | None = None) -> str:
         # Every answer's `Date` comes from the emulated API's clock, which may be skewed.
         return super().date_time_string(
@@ -184,6 +194,7 @@ class Emulator:
         clock_skew: float = 0.0,
         organization: Organization | None = None,
         hostile_inventory: bool = False,
+        send_date: bool = True,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -202,6 +213,7 @@ class Emulator:
                 organization, the one acting in the default events).
             hostile_inventory: add shapes and characters the API may plausibly send to the
                 inventory (see `build_inventory`).
+            send_date: False leaves the `Date` header out of every answer.
         """
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
@@ -217,6 +229,7 @@ class Emulator:
         self._host, self._port = host, port
         self.verbose = verbose
         self.clock_skew = clock_skew
+        self.send_date = send_date
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None

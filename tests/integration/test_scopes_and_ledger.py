@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from openai_audit_emulator import Emulator, Fault, generate_events
 from tap_openai_audit.tap import TapOpenAIAudit
 from tap_openai_audit.timeutil import parse_rfc3339
+from tests.emulator.helpers import get
 from tests.tap_runs import base_config, bookmarks, run_cli, run_in_process
 
 if TYPE_CHECKING:
@@ -252,3 +253,15 @@ def test_nothing_to_ask_for_in_any_scope_reads_nothing_and_keeps_the_bookmarks(
     assert run.records == []
     assert run.ledger == []
     assert bookmarks(run.final_state) == {"organization": _iso(END - DAY)}
+
+
+def test_without_a_date_header_the_run_warns_and_ends_at_the_local_clock(tmp_path: Path) -> None:
+    before = int(time.time())
+    with Emulator([], send_date=False) as emu:
+        run = run_cli(tmp_path, base_config(emu.url, start_date=_iso(before - DAY)))
+        assert "Date" not in get(emu).headers  # the API's answers carry no Date
+    after = int(time.time())
+    assert run.returncode == 0, run.stderr
+    assert "no readable Date header" in run.stderr
+    for value in bookmarks(run.final_state).values():
+        assert before <= _seconds(value) <= after
