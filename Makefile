@@ -47,6 +47,7 @@ demo: venv meltano
 ## bench: throughput, memory and concurrency figures
 bench: venv
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_inventory.py
 
 ## bench-pipeline: 100k events through meltano run into PostgreSQL, loader defaults vs shipped
 bench-pipeline: venv meltano

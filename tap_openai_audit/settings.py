@@ -133,8 +133,9 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         th.IntegerType(minimum=1, maximum=MAX_CONCURRENCY),
         default=4,
         title="Concurrent windows",
-        description="How many windows are fetched at once (1 to 16). Records are still "
-        "emitted window by window, oldest first, and the bookmark still advances only over "
+        description="How many windows are fetched at once (1 to 16), and how many "
+        "per-project, per-user and per-group inventory lists. Records are still emitted "
+        "window by window, oldest first, and the bookmark still advances only over "
         "completed windows; a 429 slows every worker.",
     ),
     th.Property(
