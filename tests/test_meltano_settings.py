@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 from singer_sdk.mapper import PluginMapper
 
 from openai_audit_emulator import default_events
-from tap_openai_audit.records import to_record
+from tap_openai_audit.records import make_storable, to_record
 from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
 from tap_openai_audit.tap import TapOpenAIAudit
 
@@ -183,3 +184,121 @@ def test_the_pseudonymizing_map_fails_without_a_salt_rather_than_hash_unsalted()
     event = next(e for e in default_events() if _emails(e.get("actor")))
     with pytest.raises(KeyError, match="email_salt"):
         stream_map.transform(to_record(event))
+
+
+def _session(user: object) -> dict[str, Any]:
+    return {"type": "session", "session": {"user": user, "ip_address": "192.0.2.1"}}
+
+
+def _api_key(user: object) -> dict[str, Any]:
+    return {"type": "api_key", "api_key": {"id": "key_1", "type": "user", "user": user}}
+
+
+# Actors with no non-empty string at the e-mail path of their type: the map passes them as sent.
+ACTORS_WITHOUT_AN_EMAIL: list[object] = [
+    None,
+    "a string",
+    "",
+    42,
+    -1.5,
+    True,
+    False,
+    [],
+    [_session({"email": "a@example.com"})],
+    {},
+    {"type": None},
+    {"type": "session"},
+    {"type": "session", "session": None},
+    {"type": "session", "session": []},
+    {"type": "session", "session": "s"},
+    {"type": "session", "session": 0},
+    {"type": "session", "session": {}},
+    {"type": "session", "session": {"user": "x"}},
+    {"type": "session", "session": {"user": ["a@example.com"]}},
+    _session(None),
+    _session({}),
+    _session({"email": 7}),
+    _session({"email": None}),
+    _session({"email": True}),
+    _session({"email": ["a@example.com"]}),
+    _session({"email": {"address": "a@example.com"}}),
+    _session({"email": ""}),
+    {"type": "api_key"},
+    {"type": "api_key", "api_key": None},
+    {"type": "api_key", "api_key": 7},
+    {"type": "api_key", "api_key": [{"user": {"email": "a@example.com"}}]},
+    _api_key(None),
+    _api_key("x"),
+    _api_key({"email": 7.5}),
+    _api_key({"email": ""}),
+    {"type": "service_account", "service_account": {"id": "svc_1"}},
+    {"type": ["session"], "session": {"user": {"email": "a@example.com"}}},
+    {"type": {"session": 1}, "session": {"user": {"email": "a@example.com"}}},
+    # Only the path of the actor's own type is read (as before).
+    {"type": "api_key", "session": {"user": {"email": "a@example.com"}}},
+    {"type": "session", "api_key": {"user": {"email": "a@example.com"}}},
+]
+
+# (actor, the keys leading to its e-mail): the map replaces that one value by its salted hash.
+ACTORS_WITH_AN_EMAIL: list[tuple[dict[str, Any], tuple[str, ...]]] = [
+    (_session({"id": "user-1", "email": "a@example.com"}), ("session", "user", "email")),
+    (_api_key({"id": "user-1", "email": "a@example.com"}), ("api_key", "user", "email")),
+    (_session({"email": "z\ufffdo\ufffd@example.com"}), ("session", "user", "email")),
+    (_api_key({"email": "zo\u00eb@\u4f8b\u3048.jp"}), ("api_key", "user", "email")),
+    (_session({"email": '{"looks": "like an object"}'}), ("session", "user", "email")),
+    (_session({"email": '"quoted"'}), ("session", "user", "email")),
+    (_session({"email": "x"}), ("session", "user", "email")),
+    # Longer than simpleeval lets `+` build (100,000 characters).
+    (_session({"email": "a" * 200_000 + "@example.com"}), ("session", "user", "email")),
+    (
+        {**_api_key({"email": "a@example.com", "extra": [1, None]}), "more": {"x": [{}]}},
+        ("api_key", "user", "email"),
+    ),
+]
+
+
+def _map_actor(actor: object, map_config: dict[str, Any]) -> object:
+    (stream_map,) = _pseudonymizer(map_config).stream_maps["audit_logs"]
+    record = {"id": "audit_log-1", "type": "login.succeeded", "actor": actor, "payload": None}
+    sent = copy.deepcopy(record)
+    mapped = stream_map.transform(record)
+    assert record == sent, "the map must not change the record it was given"
+    assert mapped is not None
+    assert {k: v for k, v in mapped.items() if k != "actor"} == {
+        k: v for k, v in sent.items() if k != "actor"
+    }
+    return mapped["actor"]
+
+
+@pytest.mark.parametrize("actor", ACTORS_WITHOUT_AN_EMAIL, ids=repr)
+def test_the_pseudonymizing_map_passes_an_actor_without_an_email_unchanged(actor: object) -> None:
+    assert _map_actor(copy.deepcopy(actor), {"email_salt": "pepper"}) == actor
+
+
+@pytest.mark.parametrize(("actor", "path"), ACTORS_WITH_AN_EMAIL, ids=lambda v: repr(v)[:80])
+def test_the_pseudonymizing_map_hashes_the_email_of_any_actor_that_has_one(
+    actor: dict[str, Any], path: tuple[str, ...]
+) -> None:
+    expected = copy.deepcopy(actor)
+    parent = expected
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = hashlib.sha256(f"pepper{parent[path[-1]]}".encode()).hexdigest()
+    assert _map_actor(copy.deepcopy(actor), {"email_salt": "pepper"}) == expected
+
+
+def test_an_email_with_a_lone_surrogate_is_hashed_once_the_tap_has_made_it_storable() -> None:
+    event = {
+        "id": "audit_log-1",
+        "type": "login.succeeded",
+        "effective_at": 1_764_547_200,
+        "actor": _session({"email": "a\ud800b\u0000@example.com"}),
+    }
+    assert make_storable([event]) == [("audit_log-1", 1)]
+    (stream_map,) = _pseudonymizer({"email_salt": "pepper"}).stream_maps["audit_logs"]
+    mapped = stream_map.transform(to_record(event))
+    assert mapped is not None
+    email = "a\ufffdb\ufffd@example.com"
+    assert mapped["actor"] == _session(
+        {"email": hashlib.sha256(f"pepper{email}".encode()).hexdigest()}
+    )
