@@ -35,6 +35,7 @@ from tap_openai_audit.storable_text import may_hold_unstorable
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Iterable
 
     from tap_openai_audit.settings import Settings
 
@@ -178,7 +179,8 @@ class ApiClient:
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             return f"HTTP {status} (request id {request_id})", retry_after, status == 429  # noqa: PLR2004
-        raise _refusal(path, status, response.content, request_id, advice)
+        hidden = [value for _, values in self._settings.filters for value in values]
+        raise _refusal(path, status, response.content, request_id, advice=advice, hidden=hidden)
 
     def _note_date(self, header: str | None) -> None:
         with self._date_lock:
@@ -245,21 +247,27 @@ def _parse_json(body: bytes, content_type: str, path: str, request_id: str) -> A
         raise MalformedResponse(msg) from None
 
 
-def _api_message(body: bytes) -> str:
-    """The API's own error message, stripped of keys, e-mails and IP addresses."""
+def _api_message(body: bytes, hidden: Iterable[str]) -> str:
+    """The API's own error message, stripped of keys, e-mails, IP addresses and `hidden`."""
     try:
         error = orjson.loads(body).get("error", {})
         message = str(error.get("message") or "")
     except (orjson.JSONDecodeError, AttributeError):
         message = body[:2000].decode("utf-8", "replace")
-    return redact(message) or "no message"
+    return redact(message, hide=hidden) or "no message"
 
 
-def _refusal(
-    path: str, status: int, body: bytes, request_id: str, advice: Advice
+def _refusal(  # noqa: PLR0913 - what one refusal message is made of
+    path: str,
+    status: int,
+    body: bytes,
+    request_id: str,
+    *,
+    advice: Advice,
+    hidden: Iterable[str],
 ) -> AuditLogAPIError:
     where = f"GET {path} answered HTTP {status} (request id {request_id})"
-    message = _api_message(body)
+    message = _api_message(body, hidden)
     if status == 401:  # noqa: PLR2004
         return AccessDenied(f"{where}: the API key was not accepted ({message}). {_ADMIN_KEY_HELP}")
     if status == 403:  # noqa: PLR2004

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # Order matters: keys before e-mails (a key never contains "@"), e-mails before IPv6
 # (an address like "a::b@x" is not an IP).
@@ -30,11 +34,16 @@ def _mask_ipv6(match: re.Match[str]) -> str:
     return "[ip]"
 
 
-def redact(text: str, *, limit: int = DEFAULT_LIMIT) -> str:
+def redact(text: str, *, limit: int = DEFAULT_LIMIT, hide: Iterable[str] = ()) -> str:
     """Return `text` without keys, e-mails and IP addresses, cut to about `limit` characters.
 
-    Cutting happens after stripping so that a cut can never leave half an address behind.
+    Each string of `hide` (the run's filter values: the API's messages echo a refused value,
+    and a project or event type can be as private as an e-mail) becomes `[filter]`, longest
+    first so that a value inside another is never half shown. Cutting happens after
+    stripping so that a cut can never leave half an address behind.
     """
+    for value in sorted({value for value in hide if value}, key=len, reverse=True):
+        text = text.replace(value, "[filter]")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     text = _IPV6_CANDIDATE.sub(_mask_ipv6, text)

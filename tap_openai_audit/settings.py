@@ -265,11 +265,15 @@ class Settings:
         """The scopes this run reads, in the order it reads them."""
         return tuple(scope for scope in self.scopes if self.scope_filters(scope) is not None)
 
-    def unknown_event_types(self) -> list[str]:
-        """Requested event types that the tap's list does not know (new types appear often)."""
+    def unknown_event_types(self) -> list[int]:
+        """Positions in `event_types` of the types the tap's list does not know.
+
+        Positions, not names: filter values never reach a log (new types appear often, and
+        the user finds the entry by its position in the config).
+        """
         requested = dict(self.filters).get("event_types", ())
         known = known_event_types()
-        return [name for name in requested if name not in known]
+        return [index for index, name in enumerate(requested) if name not in known]
 
 
 def _value(config: Mapping[str, Any], name: str) -> Any:  # noqa: ANN401 - any JSON value

@@ -125,10 +125,11 @@ class AuditLogsStream(Stream):
         are fetched while the organization's last ones are still being written.
         """
         settings = request_settings(self.config)
-        for name in settings.unknown_event_types():
+        for index in settings.unknown_event_types():
             self.logger.warning(
-                "event_types: %r is not a type this version knows; passing it on, the API decides.",
-                name,
+                "event_types[%d] is not a type this version knows; passing it on to the API "
+                "(in the organization scope), which decides.",
+                index,
             )
         api = self._api()
         clients = {scope: AuditLogClient(api, scope=scope) for scope in settings.active_scopes()}

@@ -122,6 +122,28 @@ def test_filter_values_stay_out_of_retry_warnings(emu: Emulator, tmp_path: Path)
     assert PRIVATE[0] not in run.stderr  # sent with every request, never logged
 
 
+def test_filter_values_stay_out_of_the_api_refusal_and_the_unknown_type_warning(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # The emulator refuses an unknown event type with a 400 whose message echoes the value, as
+    # OpenAI-shaped errors do; a project id or a type can be as private as an e-mail.
+    unknown = "acme_secret_project.renamed"
+    with emu:
+        config = config_for(
+            emu.url, days=1, event_types=["api_key.created", unknown], project_ids=["proj_q9"]
+        )
+        run = run_tap(tmp_path, config)
+        served = emu.audit_log_requests
+    assert run.returncode == 1
+    assert any(("event_types[]", unknown) in request.query for request in served)
+    assert "event_types[1] is not a type this version knows" in run.stderr
+    [*_, error] = error_lines(run.stderr)
+    assert "HTTP 400" in error
+    assert "[filter]" in error
+    for value in (unknown, "proj_q9"):
+        assert value not in run.stderr
+
+
 def test_neither_about_discover_nor_state_carries_the_key(emu: Emulator, tmp_path: Path) -> None:
     with emu:
         config = config_for(emu.url, days=1)

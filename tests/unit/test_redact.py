@@ -23,3 +23,10 @@ def test_long_bodies_are_cut_after_stripping() -> None:
     assert cleaned.startswith("x" * 50)
     assert "more characters cut" in cleaned
     assert len(cleaned) < 100
+
+
+def test_hidden_values_are_masked_longest_first() -> None:
+    text = "Invalid 'project_ids[0]': 'proj_a_b' (also 'proj_a') is not a project."
+    assert redact(text, hide=["proj_a", "proj_a_b", ""]) == (
+        "Invalid 'project_ids[0]': '[filter]' (also '[filter]') is not a project."
+    )

@@ -146,7 +146,7 @@ def test_unknown_event_types_are_passed_on_not_refused() -> None:
     settings = Settings.from_config(
         {"admin_api_key": "k", "event_types": ["api_key.created", "widget.made"]}
     )
-    assert settings.unknown_event_types() == ["widget.made"]
+    assert settings.unknown_event_types() == [1]  # a position: filter values are never logged
 
 
 def test_the_key_is_declared_secret() -> None:
