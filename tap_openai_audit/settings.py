@@ -145,7 +145,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="User-Agent",
         description="User-Agent header sent with every request.",
     ),
-    additional_properties=False,
+    # Unknown names are accepted (Meltano and shared configs carry extras); the tap warns.
+    additional_properties=True,
 ).to_dict()
 CONFIG_SCHEMA["properties"]["scopes"].update(minItems=1, uniqueItems=True)
 # 0.1.0's `tenant_only` is no longer a setting, but a config that still carries it must not be

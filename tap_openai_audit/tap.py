@@ -155,6 +155,16 @@ class TapOpenAIAudit(Tap):
                 '`scopes` (default both). tenant_only: true is read as scopes: ["tenant"]; '
                 "remove tenant_only from the config."
             )
+        unknown = sorted(
+            name
+            for name in self.config
+            if name not in self.config_jsonschema["properties"] and name != LEGACY_TENANT_ONLY
+        )
+        if unknown:
+            self.logger.warning(
+                "Settings this version does not know are ignored: %s. Check their spelling.",
+                ", ".join(unknown),
+            )
         if not errors:
             try:
                 Settings.from_config(self.config, require_key=False)

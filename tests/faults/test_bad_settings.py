@@ -67,3 +67,15 @@ def test_a_sync_without_any_key_is_refused(emu: Emulator, tmp_path: Path) -> Non
     assert "Traceback" not in run.stderr
     assert any("admin_api_key" in line for line in error_lines(run.stderr)), run.stderr
     assert emu.data_request_count == before
+
+
+def test_an_unknown_setting_is_accepted_with_a_warning_naming_it(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # Meltano and configs shared between taps carry extras: refusing them would stop a run.
+    config = {**config_for(emu.url, days=1), "stream_copy_of": "x", "lookback_windw": 60}
+    run = run_tap(tmp_path, config)
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "does not know are ignored" in line]
+    assert len(warnings) == 1
+    assert "lookback_windw, stream_copy_of" in warnings[0]

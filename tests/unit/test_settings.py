@@ -52,7 +52,6 @@ INVALID: list[tuple[str, Any]] = [
     ("max_concurrency", 0),
     ("max_concurrency", 17),
     ("user_agent", ""),
-    ("no_such_setting", True),
 ]
 
 
