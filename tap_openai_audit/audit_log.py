@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_openai_audit.client import Advice
+from tap_openai_audit.client import Advice, list_envelope
 from tap_openai_audit.errors import MalformedResponse, PaginationError
 from tap_openai_audit.records import check_event, make_storable
 
@@ -141,22 +141,11 @@ class AuditLogClient:
         )
 
 
-def _parse_page(envelope: Any, request_id: str, *, may_hold_unstorable: bool) -> Page:  # noqa: ANN401 - any JSON
+def _parse_page(body: Any, request_id: str, *, may_hold_unstorable: bool) -> Page:  # noqa: ANN401 - any JSON
     """Check the envelope strictly: a silent empty page would lose events."""
     where = f"GET {PATH} (request id {request_id})"
-    if not isinstance(envelope, dict):
-        msg = f"{where} answered 200 with JSON that is not the list envelope."
-        raise MalformedResponse(msg)
-    data = envelope.get("data")
-    has_more = envelope.get("has_more")
+    envelope, data, has_more = list_envelope(body, where)
     last_id = envelope.get("last_id")
-    if not isinstance(data, list) or not isinstance(has_more, bool):
-        keys = ", ".join(sorted(str(key) for key in envelope)[:10]) or "none"
-        msg = (
-            f"{where} answered 200 without the list envelope's `data` array and `has_more` "
-            f"flag (keys: {keys}). Check api_url."
-        )
-        raise MalformedResponse(msg)
     events = [check_event(event, request_id) for event in data]
     last_event_id = events[-1]["id"] if events else None
     # Only a page whose raw body shows an escape that may stand for U+0000 or a surrogate

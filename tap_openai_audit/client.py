@@ -67,6 +67,29 @@ class Answer:
     may_hold_unstorable: bool = False
 
 
+def list_envelope(body: Any, where: str) -> tuple[dict[str, Any], list[Any], bool]:  # noqa: ANN401 - any JSON
+    """The `{"data": [...], "has_more": ...}` envelope every list endpoint answers with.
+
+    Returns:
+        The envelope, its `data` and its `has_more`; the cursor's name is each style's own.
+
+    Raises:
+        MalformedResponse: naming `where`, when `data` is not an array or `has_more` not a
+            boolean: a silent empty page would lose objects.
+    """
+    envelope = body if isinstance(body, dict) else {}
+    data = envelope.get("data")
+    has_more = envelope.get("has_more")
+    if not isinstance(data, list) or not isinstance(has_more, bool):
+        keys = ", ".join(sorted(str(key) for key in envelope)[:10]) or "none"
+        msg = (
+            f"{where} answered 200 without the list envelope's `data` array and `has_more` "
+            f"flag (keys: {keys}). Check api_url."
+        )
+        raise MalformedResponse(msg)
+    return envelope, data, has_more
+
+
 class ApiClient:
     """Sends GET requests, retrying what is transient and refusing what is not.
 

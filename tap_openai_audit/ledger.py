@@ -21,7 +21,7 @@ from typing_extensions import override
 from tap_openai_audit.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from singer_sdk.helpers import types
 
@@ -113,10 +113,26 @@ class AuditLogReadsStream(Stream):
     replication_key = None
     schema = LEDGER_SCHEMA
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
-        """Create the stream; no row is written until a window completes."""
+    def __init__(
+        self,
+        *args: Any,  # noqa: ANN401 - the SDK's signature
+        report_replacements: Callable[[Stream | None], None],
+        **kwargs: Any,  # noqa: ANN401 - the SDK's signature
+    ) -> None:
+        """Create the stream; no row is written until a window completes.
+
+        `report_replacements` gives the run's one warning about strings made storable, when
+        this is the run's last stream.
+        """
         super().__init__(*args, **kwargs)
         self._schema_written = False
+        self._report_replacements = report_replacements
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
+        """The SDK calls this once the stream is synced (see the tap's `report_replacements`)."""
+        super().finalize_state_progress_markers(state)
+        self._report_replacements(self)
 
     @property
     @override

@@ -57,16 +57,18 @@ class AuditLogsStream(Stream):
         *args: Any,  # noqa: ANN401 - the SDK's signature
         api: Callable[[], ApiClient],
         replacements: ReplacementTally,
+        report_replacements: Callable[[Stream | None], None],
         **kwargs: Any,  # noqa: ANN401 - the SDK's signature
     ) -> None:
         """Create the stream; `api` gives the run's shared HTTP client when reading starts.
 
         `replacements` counts, for the run's one warning, the events whose U+0000 or lone
-        surrogates were replaced.
+        surrogates were replaced; `report_replacements` gives that warning (see the tap).
         """
         super().__init__(*args, **kwargs)
         self._api = api
         self._replacements = replacements
+        self._report_replacements = report_replacements
         self._warned_extra_keys: set[str] = set()
         self._run: RunReads | None = None
         self._checked_mask: object = None
@@ -112,7 +114,7 @@ class AuditLogsStream(Stream):
         except BaseException:
             # The run stops here (an error, or SIGTERM): records already written may hold
             # replaced values, so say so before the error does.
-            self._warn_replacements()
+            self._report_replacements(None)
             raise
         if scope in run.no_history_before:  # nothing to read at all: start from here next time
             self._complete(scope, Window(run.upper, run.upper))
@@ -177,14 +179,9 @@ class AuditLogsStream(Stream):
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
-        """The SDK calls this once the stream is read to its end: the run's warning goes out."""
+        """The SDK calls this once the stream is read to its end (see `report_replacements`)."""
         super().finalize_state_progress_markers(state)
-        self._warn_replacements()
-
-    def _warn_replacements(self) -> None:
-        warning = self._replacements.take_warning()
-        if warning is not None:
-            self.logger.warning("%s", warning)
+        self._report_replacements(self)
 
     def _upper_bound(self, settings: Settings, api: ApiClient, client: AuditLogClient) -> int:
         """The run's exclusive end: `end_date` or now, never later than the API's clock.

@@ -104,9 +104,27 @@ class TapOpenAIAudit(Tap):
         with self._api_lock:
             if self._snapshot is None:
                 self._snapshot = Snapshot(
-                    api, concurrency=api.settings.max_concurrency, logger=self.logger
+                    api,
+                    concurrency=api.settings.max_concurrency,
+                    logger=self.logger,
+                    replacements=self.replacements,
                 )
             return self._snapshot
+
+    def report_replacements(self, finished: Stream | None = None) -> None:
+        """Log the run's one warning about strings made storable, if any were.
+
+        Called by a stream that stops on a failure (the warning goes out before the error),
+        and by every stream that ends: only the run's last selected stream reports then, so
+        a run warns once for all its streams.
+        """
+        if finished is not None:
+            selected = [stream for stream in self.streams.values() if stream.selected]
+            if selected and finished is not selected[-1]:
+                return
+        warning = self.replacements.take_warning()
+        if warning is not None:
+            self.logger.warning("%s", warning)
 
     @property
     @override
@@ -129,9 +147,17 @@ class TapOpenAIAudit(Tap):
     def discover_streams(self) -> list[Stream]:
         # audit_logs first: it writes the ledger's rows as its windows complete.
         return [
-            AuditLogsStream(self, api=self.api_client, replacements=self.replacements),
-            AuditLogReadsStream(self),
-            *(SnapshotStream(self, endpoint, self.inventory_snapshot) for endpoint in ENDPOINTS),
+            AuditLogsStream(
+                self,
+                api=self.api_client,
+                replacements=self.replacements,
+                report_replacements=self.report_replacements,
+            ),
+            AuditLogReadsStream(self, report_replacements=self.report_replacements),
+            *(
+                SnapshotStream(self, endpoint, self.inventory_snapshot, self.report_replacements)
+                for endpoint in ENDPOINTS
+            ),
         ]
 
     @override

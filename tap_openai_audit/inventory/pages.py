@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from tap_openai_audit.client import Advice
+from tap_openai_audit.client import Advice, list_envelope
 from tap_openai_audit.errors import MalformedResponse, PaginationError
 from tap_openai_audit.inventory.endpoints import Style
 from tap_openai_audit.storable_text import replace_unstorable
@@ -79,16 +79,7 @@ def _envelope(
 ) -> tuple[list[dict[str, Any]], bool, str | None]:
     """The page's objects, `has_more` and the cursor its style names."""
     where = f"GET {path} (request id {answer.request_id})"
-    body = answer.body
-    data = body.get("data") if isinstance(body, dict) else None
-    has_more = body.get("has_more") if isinstance(body, dict) else None
-    if not isinstance(data, list) or not isinstance(has_more, bool):
-        keys = ", ".join(sorted(str(k) for k in body)[:10]) if isinstance(body, dict) else "none"
-        msg = (
-            f"{where} answered 200 without the list envelope's `data` array and `has_more` "
-            f"flag (keys: {keys or 'none'}). Check api_url."
-        )
-        raise MalformedResponse(msg)
+    body, data, has_more = list_envelope(answer.body, where)
     own_keys = [key for key in endpoint.primary_keys if key not in endpoint.parent.fields]
     for item in data:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in own_keys):

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
     from tap_openai_audit.client import ApiClient
     from tap_openai_audit.inventory.endpoints import Endpoint, Parent
+    from tap_openai_audit.storable_text import ReplacementTally
 
-WARNING_IDS = 50
 ParentIds = tuple[str, ...]
 
 # Which stream lists each kind of parent, and which fields of its records are the ids.
@@ -40,9 +40,20 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
 class Snapshot:
     """Reads inventory lists for one tap run; safe to use from one stream at a time."""
 
-    def __init__(self, api: ApiClient, *, concurrency: int, logger: logging.Logger) -> None:
-        """Read through `api` with up to `concurrency` requests in flight."""
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        concurrency: int,
+        logger: logging.Logger,
+        replacements: ReplacementTally,
+    ) -> None:
+        """Read through `api` with up to `concurrency` requests in flight.
+
+        `replacements` is the run's tally of strings made storable, for its one warning.
+        """
         self._api = api
+        self._replacements = replacements
         self._concurrency = concurrency
         self._logger = logger
         self._known: dict[str, list[ParentIds]] = {}
@@ -61,14 +72,14 @@ class Snapshot:
         fields = _SOURCES[source][1] if source else ()
         learned: list[ParentIds] = []
         archived: set[str] = set()
-        replaced: dict[str, int] = {}
         jobs = self._jobs(endpoint.parent)
         concurrency = self._concurrency if len(jobs) > 1 else 1
         for _, pages in read_in_order(
             jobs, partial(read_list, self._api, endpoint), concurrency=concurrency
         ):
             for page in pages:
-                replaced.update(page.replaced)
+                for label, count in page.replaced.items():
+                    self._replacements.add(label, count)
                 for record in page.records:
                     if source:
                         learned.append(tuple(str(record[field]) for field in fields))
@@ -77,7 +88,6 @@ class Snapshot:
                     yield record
         if source:
             self._learn(source, learned, archived)
-        self._warn_replaced(endpoint.stream, replaced)
 
     def _learn(self, source: str, ids: list[ParentIds], archived: set[str]) -> None:
         with self._lock:
@@ -126,16 +136,4 @@ class Snapshot:
             "API refuses them), so project_users, project_service_accounts and "
             "project_user_roles have no rows for them; everything else about them is read.",
             count,
-        )
-
-    def _warn_replaced(self, stream: str, replaced: dict[str, int]) -> None:
-        if not replaced:
-            return
-        labels = list(replaced)[:WARNING_IDS]
-        self._logger.warning(
-            "%s: %d values in %d records had U+0000 or lone surrogates replaced by U+FFFD: %s",
-            stream,
-            sum(replaced.values()),
-            len(replaced),
-            ", ".join(labels),
         )

@@ -61,12 +61,22 @@ class SnapshotStream(Stream):
     # Records are the API's objects as sent: conformance would drop the fields not declared.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: Tap, endpoint: Endpoint, snapshot: Callable[[], Snapshot]) -> None:
-        """A stream for `endpoint`; `snapshot` gives the run's shared reader when reading starts."""
+    def __init__(
+        self,
+        tap: Tap,
+        endpoint: Endpoint,
+        snapshot: Callable[[], Snapshot],
+        report_replacements: Callable[[Stream | None], None],
+    ) -> None:
+        """A stream for `endpoint`; `snapshot` gives the run's shared reader when reading starts.
+
+        `report_replacements` gives the run's one warning about strings made storable.
+        """
         super().__init__(tap, schema=snapshot_schema(endpoint), name=endpoint.stream)
         self.primary_keys = endpoint.primary_keys
         self._endpoint = endpoint
         self._snapshot = snapshot
+        self._report_replacements = report_replacements
         self._version = tap.initialized_at  # milliseconds: grows from run to run
 
     @property
@@ -78,6 +88,16 @@ class SnapshotStream(Stream):
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         # The SDK stamps `_stream_version` on every RECORD message it writes.
         self._stream_version = self._version
-        yield from self._snapshot().records(self._endpoint)
+        try:
+            yield from self._snapshot().records(self._endpoint)
+        except BaseException:
+            self._report_replacements(None)  # before the error: written records may hold some
+            raise
         # Reached only after the SDK has written the last record, and never after a failure.
         self._write_activate_version_message(self._version)
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
+        """The SDK calls this once the stream is read to its end (see `report_replacements`)."""
+        super().finalize_state_progress_markers(state)
+        self._report_replacements(self)
