@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from singer_sdk import typing as th
 
 from tap_openai_audit import __version__
+from tap_openai_audit.audit_log.scopes import SCOPES, Scope, event_types_of
 from tap_openai_audit.errors import MissingKeyError
-from tap_openai_audit.scopes import SCOPES, Scope, event_types_of
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
 
 if TYPE_CHECKING:

@@ -13,21 +13,21 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_openai_audit.audit_log import AuditLogClient
+from tap_openai_audit.audit_log.ledger import AuditLogReadsStream
+from tap_openai_audit.audit_log.pages import AuditLogClient
+from tap_openai_audit.audit_log.state import upgrade_state
+from tap_openai_audit.audit_log.stream import AuditLogsStream
 from tap_openai_audit.client import ApiClient
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 from tap_openai_audit.inventory.snapshot import Snapshot
 from tap_openai_audit.inventory.stream import SnapshotStream
-from tap_openai_audit.ledger import AuditLogReadsStream
 from tap_openai_audit.settings import (
     CONFIG_SCHEMA,
     LEGACY_TENANT_ONLY,
     Settings,
     request_settings,
 )
-from tap_openai_audit.state import upgrade_state
 from tap_openai_audit.storable_text import ReplacementTally
-from tap_openai_audit.streams import AuditLogsStream
 from tap_openai_audit.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import click
     from singer_sdk import Stream
 
-    from tap_openai_audit.scopes import Scope
+    from tap_openai_audit.audit_log.scopes import Scope
 
 
 STREAM_ORDER = ("audit_logs", "audit_log_reads", *(endpoint.stream for endpoint in ENDPOINTS))

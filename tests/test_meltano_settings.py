@@ -13,8 +13,8 @@ import yaml
 from singer_sdk.mapper import PluginMapper
 
 from openai_audit_emulator import default_events
-from tap_openai_audit.records import make_storable, to_record
-from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
+from tap_openai_audit.audit_log.records import make_storable, to_record
+from tap_openai_audit.audit_log.schema import AUDIT_LOG_SCHEMA
 from tap_openai_audit.tap import TapOpenAIAudit
 
 PROJECT = yaml.safe_load((Path(__file__).parent.parent / "meltano.yml").read_text("utf-8"))

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from openai_audit_emulator import Emulator, Fault, generate_events
 from tap_openai_audit import client
+from tap_openai_audit.audit_log.windows import plan_windows
 from tap_openai_audit.retry import RetryPolicy
-from tap_openai_audit.windows import plan_windows
 from tests.faults.support import CLOCK_PROBE, DAY, END, END_ISO, bookmarks, iso
 from tests.tap_runs import base_config, catalog_selecting, run_in_process
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from singer_sdk.sinks.core import JSONSchemaValidator
 
 from openai_audit_emulator import Emulator
-from tap_openai_audit.records import KNOWN_KEYS
+from tap_openai_audit.audit_log.records import KNOWN_KEYS
 from tests.faults.support import END, END_ISO
 from tests.tap_runs import base_config, run_in_process
 

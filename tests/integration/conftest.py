@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.schema import ANY_JSON_TYPES, AUDIT_LOG_SCHEMA
+from tap_openai_audit.audit_log.schema import ANY_JSON_TYPES, AUDIT_LOG_SCHEMA
 
 if TYPE_CHECKING:
     import pytest

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from openai_audit_emulator import Emulator, generate_events
-from tap_openai_audit.records import to_record
+from tap_openai_audit.audit_log.records import to_record
 from tap_openai_audit.tap import TapOpenAIAudit
 from tap_openai_audit.timeutil import parse_rfc3339
 from tests.tap_runs import base_config, bookmarks, run_cli, run_in_process

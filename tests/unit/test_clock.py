@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tap_openai_audit.clock import run_upper_bound
+from tap_openai_audit.audit_log.clock import run_upper_bound
 
 
 def test_the_upper_bound_is_never_past_the_apis_clock() -> None:

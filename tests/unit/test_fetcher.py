@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 
 from tap_openai_audit import fetcher
+from tap_openai_audit.audit_log.windows import Window, plan_windows
 from tap_openai_audit.fetcher import read_in_order
-from tap_openai_audit.windows import Window, plan_windows
 
 
 def _pages(window: Window) -> Iterator[list[int]]:

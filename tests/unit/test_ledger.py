@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from tap_openai_audit.ledger import WindowTally, ids_sha256
-from tap_openai_audit.windows import Window
+from tap_openai_audit.audit_log.ledger import WindowTally, ids_sha256
+from tap_openai_audit.audit_log.windows import Window
 
 
 def test_an_empty_window_hashes_the_empty_string() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
+from tap_openai_audit.audit_log.records import check_event, make_storable, to_record
 from tap_openai_audit.errors import MalformedResponse
-from tap_openai_audit.records import check_event, make_storable, to_record
 
 
 def test_payload_is_the_key_named_like_the_type_kept_whole() -> None:

@@ -20,7 +20,7 @@ from singer_sdk import Tap
 from singer_sdk.streams.core import Stream as SdkStream
 
 from openai_audit_emulator import generate_events
-from tap_openai_audit.records import to_record
+from tap_openai_audit.audit_log.records import to_record
 from tap_openai_audit.tap import TapOpenAIAudit
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
+from tap_openai_audit.audit_log.windows import Window, count_windows, lower_bound, plan_windows
 
 
 def test_windows_cover_the_range_consecutively_oldest_first() -> None:

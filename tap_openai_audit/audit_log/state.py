@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from tap_openai_audit.audit_log.scopes import SCOPES, Scope, partition
 from tap_openai_audit.errors import TapOpenAIAuditError
-from tap_openai_audit.scopes import SCOPES, Scope, partition
 from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
 
 if TYPE_CHECKING:

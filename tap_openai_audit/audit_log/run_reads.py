@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from tap_openai_audit.audit_log import Page
-    from tap_openai_audit.scopes import Scope
-    from tap_openai_audit.windows import Window
+    from tap_openai_audit.audit_log.pages import Page
+    from tap_openai_audit.audit_log.scopes import Scope
+    from tap_openai_audit.audit_log.windows import Window
 
 
 @dataclass(frozen=True)

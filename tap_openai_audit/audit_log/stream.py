@@ -11,18 +11,23 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_openai_audit.audit_log import AuditLogClient
-from tap_openai_audit.clock import run_upper_bound
+from tap_openai_audit.audit_log.clock import run_upper_bound
+from tap_openai_audit.audit_log.ledger import (
+    LEDGER_STREAM,
+    AuditLogReadsStream,
+    WindowTally,
+    new_run_id,
+)
+from tap_openai_audit.audit_log.pages import AuditLogClient
+from tap_openai_audit.audit_log.records import to_record
+from tap_openai_audit.audit_log.run_reads import Job, RunReads
+from tap_openai_audit.audit_log.schema import AUDIT_LOG_SCHEMA
+from tap_openai_audit.audit_log.scopes import Scope, partition
+from tap_openai_audit.audit_log.state import REPLICATION_KEY, move_bookmark, read_bookmark
+from tap_openai_audit.audit_log.windows import Window, count_windows, lower_bound, plan_windows
 from tap_openai_audit.fetcher import read_in_order
-from tap_openai_audit.ledger import LEDGER_STREAM, AuditLogReadsStream, WindowTally, new_run_id
-from tap_openai_audit.records import to_record
-from tap_openai_audit.run_reads import Job, RunReads
-from tap_openai_audit.schema import AUDIT_LOG_SCHEMA
-from tap_openai_audit.scopes import Scope, partition
 from tap_openai_audit.settings import Settings, request_settings
-from tap_openai_audit.state import REPLICATION_KEY, move_bookmark, read_bookmark
 from tap_openai_audit.timeutil import to_rfc3339
-from tap_openai_audit.windows import Window, count_windows, lower_bound, plan_windows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator

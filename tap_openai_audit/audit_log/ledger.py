@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers import types
 
-    from tap_openai_audit.scopes import Scope
-    from tap_openai_audit.windows import Window
+    from tap_openai_audit.audit_log.scopes import Scope
+    from tap_openai_audit.audit_log.windows import Window
 
 LEDGER_STREAM = "audit_log_reads"
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tap_openai_audit.audit_log.records import check_event, make_storable
 from tap_openai_audit.client import Advice, list_envelope
 from tap_openai_audit.errors import MalformedResponse, PaginationError
-from tap_openai_audit.records import check_event, make_storable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from tap_openai_audit.audit_log.scopes import Scope
+    from tap_openai_audit.audit_log.windows import Window
     from tap_openai_audit.client import ApiClient, Params
-    from tap_openai_audit.scopes import Scope
-    from tap_openai_audit.windows import Window
 
 PATH = "/organization/audit_logs"
 Event = dict[str, Any]

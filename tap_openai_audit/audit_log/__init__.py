@@ -1,0 +1,1 @@
+"""The audit log: both scopes read in windows, and the coverage ledger."""
