@@ -4,7 +4,9 @@ Facts from the API reference kept with the project: the paging style of each end
 (A: `after=<last_id>`; B: `after=<id of the last item>`; C: `after=<next>`), the largest
 `limit` each allows (100 where the reference states no range), and the parent ids each path
 takes. Only `ProjectGroup` names its parent in the object; every other child object gets its
-parent ids from the URL.
+parent ids from the URL. `FIELDS` gives each object's documented top-level fields with their
+documented types (the reference's "Objects" and the spec's component schemas): the streams'
+typed columns.
 """
 
 from __future__ import annotations
@@ -19,6 +21,19 @@ class Style(Enum):
     LAST_ID = "A"  # the envelope's `last_id`
     LAST_ITEM = "B"  # the `id` of the page's last object
     NEXT = "C"  # the envelope's opaque `next` token
+
+
+class Kind(Enum):
+    """A documented field's type, as the reference gives it, and so its column's type."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    UNIXTIME = "unixtime"  # integer Unix seconds in the API; date-time (RFC 3339, UTC) in records
+    JSON = "json"  # a nested object or array: any JSON, inner values as sent
+
+
+Fields = dict[str, Kind]
 
 
 @dataclass(frozen=True)
@@ -53,103 +68,128 @@ class Endpoint:
     params: tuple[tuple[str, str], ...] = ()
 
     @property
-    def fields(self) -> tuple[str, ...]:
-        """The fields the reference documents for this endpoint's objects."""
+    def fields(self) -> Fields:
+        """The fields the reference documents for this endpoint's objects, with their types."""
         return FIELDS[self.stream]
 
 
-_ROLE = ("object", "name", "description", "permissions", "resource_type", "predefined_role")
-_ASSIGNED = (
-    "name",
-    "description",
-    "permissions",
-    "resource_type",
-    "predefined_role",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "created_by_user_obj",
-    "metadata",
-    "assignment_sources",
-)
-_CERTIFICATE = ("object", "name", "created_at", "certificate_details", "active")
-# Every documented field of each object (reference, "Objects"), besides ids and parent ids.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "users": (
-        "object",
-        "name",
-        "email",
-        "role",
-        "added_at",
-        "created",
-        "is_default",
-        "is_service_account",
-        "is_scim_managed",
-        "is_scale_tier_authorized_purchaser",
-        "api_key_last_used_at",
-        "technical_level",
-        "developer_persona",
-        "user",
-        "projects",
-    ),
-    "invites": (
-        "object",
-        "email",
-        "role",
-        "status",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "projects",
-    ),
-    "projects": (
-        "object",
-        "name",
-        "created_at",
-        "archived_at",
-        "status",
-        "external_key_id",
-        "residency",
-    ),
-    "project_users": ("object", "name", "email", "role", "added_at"),
-    "project_service_accounts": ("object", "name", "role", "created_at"),
-    "project_api_keys": (
-        "object",
-        "name",
-        "redacted_value",
-        "created_at",
-        "last_used_at",
-        "owner_project_access",
-        "owner",
-        "expires_at",
-    ),
-    "admin_api_keys": (
-        "object",
-        "name",
-        "redacted_value",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "owner",
-    ),
+_STR, _INT, _BOOL, _TIME, _JSON = Kind.STRING, Kind.INTEGER, Kind.BOOLEAN, Kind.UNIXTIME, Kind.JSON
+
+_ROLE: Fields = {
+    "object": _STR,
+    "name": _STR,
+    "description": _STR,
+    "permissions": _JSON,
+    "resource_type": _STR,
+    "predefined_role": _BOOL,
+}
+# `AssignedRoleDetails`: one role a principal holds; its timestamps are the role's.
+_ASSIGNED: Fields = {
+    "name": _STR,
+    "description": _STR,
+    "permissions": _JSON,
+    "resource_type": _STR,
+    "predefined_role": _BOOL,
+    "created_at": _TIME,
+    "updated_at": _TIME,
+    "created_by": _STR,
+    "created_by_user_obj": _JSON,
+    "metadata": _JSON,
+    "assignment_sources": _JSON,
+}
+_CERTIFICATE: Fields = {
+    "object": _STR,
+    "name": _STR,
+    "created_at": _TIME,
+    "certificate_details": _JSON,
+    "active": _BOOL,
+}
+# Every documented top-level field of each object (reference, "Objects") with its type,
+# besides ids and parent ids. Enums (`role`, `status`, `residency`, ...) are plain strings:
+# the API adds values, and an enum in the schema would refuse them.
+FIELDS: dict[str, Fields] = {
+    "users": {
+        "object": _STR,
+        "name": _STR,
+        "email": _STR,
+        "role": _STR,
+        "added_at": _TIME,
+        "created": _TIME,
+        "is_default": _BOOL,
+        "is_service_account": _BOOL,
+        "is_scim_managed": _BOOL,
+        "is_scale_tier_authorized_purchaser": _BOOL,
+        "api_key_last_used_at": _TIME,
+        "technical_level": _STR,
+        "developer_persona": _STR,
+        "user": _JSON,
+        "projects": _JSON,
+    },
+    "invites": {
+        "object": _STR,
+        "email": _STR,
+        "role": _STR,
+        "status": _STR,
+        "created_at": _TIME,
+        "expires_at": _TIME,
+        "accepted_at": _TIME,
+        "projects": _JSON,
+    },
+    "projects": {
+        "object": _STR,
+        "name": _STR,
+        "created_at": _TIME,
+        "archived_at": _TIME,
+        "status": _STR,
+        "external_key_id": _STR,
+        "residency": _STR,
+    },
+    "project_users": {"object": _STR, "name": _STR, "email": _STR, "role": _STR, "added_at": _TIME},
+    "project_service_accounts": {"object": _STR, "name": _STR, "role": _STR, "created_at": _TIME},
+    "project_api_keys": {
+        "object": _STR,
+        "name": _STR,
+        "redacted_value": _STR,
+        "created_at": _TIME,
+        "last_used_at": _TIME,
+        "owner_project_access": _STR,
+        "owner": _JSON,
+        "expires_at": _TIME,  # in the SDK's model only, not (yet) in the published spec
+    },
+    "admin_api_keys": {
+        "object": _STR,
+        "name": _STR,
+        "redacted_value": _STR,
+        "created_at": _TIME,
+        "expires_at": _TIME,
+        "last_used_at": _TIME,
+        "owner": _JSON,
+    },
     "certificates": _CERTIFICATE,
     "project_certificates": _CERTIFICATE,
-    "project_rate_limits": (
-        "object",
-        "model",
-        "max_requests_per_1_minute",
-        "max_tokens_per_1_minute",
-        "max_images_per_1_minute",
-        "max_audio_megabytes_per_1_minute",
-        "max_requests_per_1_day",
-        "batch_1_day_max_input_tokens",
-    ),
-    "groups": ("object", "name", "created_at", "is_scim_managed", "group_type"),
-    "group_users": ("name", "email"),
+    "project_rate_limits": {
+        "object": _STR,
+        "model": _STR,
+        "max_requests_per_1_minute": _INT,
+        "max_tokens_per_1_minute": _INT,
+        "max_images_per_1_minute": _INT,
+        "max_audio_megabytes_per_1_minute": _INT,
+        "max_requests_per_1_day": _INT,
+        "batch_1_day_max_input_tokens": _INT,
+    },
+    # The schema has no `object`; the reference's example shows one, so it gets a column.
+    "groups": {
+        "object": _STR,
+        "name": _STR,
+        "created_at": _TIME,
+        "is_scim_managed": _BOOL,
+        "group_type": _STR,
+    },
+    "group_users": {"name": _STR, "email": _STR},
     "group_roles": _ASSIGNED,
     "roles": _ROLE,
     "user_roles": _ASSIGNED,
-    "project_groups": ("object", "group_name", "group_type", "created_at"),
+    "project_groups": {"object": _STR, "group_name": _STR, "group_type": _STR, "created_at": _TIME},
     "project_roles": _ROLE,
     "project_user_roles": _ASSIGNED,
     "project_group_roles": _ASSIGNED,
