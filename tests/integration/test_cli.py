@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
+from tap_openai_audit import __version__
 from tests.tap_runs import base_config, run_cli
 
 if TYPE_CHECKING:
@@ -94,9 +95,9 @@ def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path: Pat
 
     script = _Path(sys.executable).parent / "tap-openai-audit"
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
-    assert "tap-openai-audit v0.1.0" in done.stdout + done.stderr
+    assert f"tap-openai-audit v{__version__}" in done.stdout + done.stderr
     run = run_cli(tmp_path, {}, args=("--version",))
-    assert "tap-openai-audit v0.1.0" in run.stdout + run.stderr
+    assert f"tap-openai-audit v{__version__}" in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("start_date", [None, "2026-10-01T00:00:00Z"])

@@ -3,6 +3,7 @@ from typing import Any
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_openai_audit import __version__
 from tap_openai_audit.errors import MissingKeyError
 from tap_openai_audit.settings import CONFIG_SCHEMA, Settings
 from tap_openai_audit.tap import TapOpenAIAudit
@@ -114,7 +115,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.scopes == ("organization", "tenant")
     assert settings.request_timeout == 60
     assert settings.max_concurrency == 4
-    assert settings.user_agent == "tap-openai-audit/0.1.0"
+    assert settings.user_agent == f"tap-openai-audit/{__version__}"
 
 
 def test_dates_without_offset_are_utc_and_fractions_of_days_allowed() -> None:
