@@ -16,16 +16,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-# Every JSON type, listed rather than left out (`{}`): target-postgres 0.8.1 makes a column
-# with a type list that includes "object" `jsonb`, but a typeless one `text` (objects as
-# JSON text, strings without quotes); target-duckdb 0.8.0 crashes on a typeless property.
-ANY_JSON_TYPES = ["object", "array", "string", "number", "boolean", "null"]
-
-
-def any_json(description: str) -> dict[str, Any]:
-    """A property that takes any JSON value, with its description."""
-    return {"type": list(ANY_JSON_TYPES), "description": description}
-
+from tap_openai_audit.json_types import any_json
 
 AUDIT_LOG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property("id", th.StringType, required=True, description="The ID of this log entry."),

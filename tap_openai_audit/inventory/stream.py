@@ -8,7 +8,7 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_openai_audit.audit_log.schema import ANY_JSON_TYPES
+from tap_openai_audit.json_types import ANY_JSON_TYPES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

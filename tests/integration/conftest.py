@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tap_openai_audit.audit_log.schema import ANY_JSON_TYPES, AUDIT_LOG_SCHEMA
+from tap_openai_audit.audit_log.schema import AUDIT_LOG_SCHEMA
+from tap_openai_audit.json_types import ANY_JSON_TYPES
 
 if TYPE_CHECKING:
     import pytest
