@@ -19,6 +19,7 @@ import pytest
 from psycopg import sql
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, Fault
+from tests import docs
 from tests.services import meltano
 
 from .support import PROJECT_ROOT, meltano_environment
@@ -126,9 +127,7 @@ def test_the_next_complete_snapshot_marks_exactly_what_was_deleted(loaded: Loade
 
 
 def _queries() -> dict[str, str]:
-    text = (PROJECT_ROOT / "README.md").read_text("utf-8")
-    section = text.split("\n## Access review\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+    blocks = docs.sql_blocks(docs.section("sql.md", "Access review"))
     named = {}
     for block in blocks:
         title = re.match(r"-- access review: (.+)\n", block)

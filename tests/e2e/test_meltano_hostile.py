@@ -9,7 +9,6 @@ validation), which must land the same rows.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ import pytest
 from psycopg import sql
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, hostile_events
+from tests import docs
 from tests.services import meltano
 from tests.tap_runs import base_config, run_cli
 
@@ -60,9 +60,8 @@ def _tap_environment(emulator: Emulator) -> dict[str, str]:
 
 def _readme_query(holding: str) -> str:
     """The README's SQL example that holds `holding`."""
-    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
     query: str
-    (query,) = [q for q in re.findall(r"```sql\n(.*?)```", readme, re.DOTALL) if holding in q]
+    (query,) = [q for q in docs.sql_blocks(docs.read("sql.md")) if holding in q]
     return query
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import time
 import uuid
@@ -24,6 +23,7 @@ from psycopg import sql
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, DEFAULT_END, Emulator, generate_events
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
+from tests import docs
 from tests.services import meltano
 
 from .support import PROJECT_ROOT, meltano_environment
@@ -333,9 +333,7 @@ def test_meltano_output_shows_no_key_email_or_ip_address(pipeline: Pipeline) -> 
 
 
 def _readme_queries(title: str = "Querying your audit log") -> list[str]:
-    text = (PROJECT_ROOT / "README.md").read_text("utf-8")
-    section = text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+    return docs.sql_blocks(docs.section("sql.md", title))
 
 
 def test_the_readmes_completeness_queries_prove_coverage_and_find_the_late_events(
