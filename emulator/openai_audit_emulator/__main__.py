@@ -53,6 +53,14 @@ def _non_negative(kind: type[int | float]) -> argparse._ActionType:
     return parse
 
 
+def _refusal(text: str) -> tuple[str, int]:
+    name, _, status = text.partition("=")
+    if not name or status not in {"403", "404"}:
+        msg = f"expected STREAM=403 or STREAM=404, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return name, int(status)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
     parser = argparse.ArgumentParser(
@@ -109,6 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the hostile organization's events (see docs/emulator.md)",
     )
     parser.add_argument(
+        "--hostile-inventory",
+        action="store_true",
+        help="inventory objects with fields the reference does not list and documented "
+        "fields of another type (see docs/emulator.md)",
+    )
+    parser.add_argument(
+        "--refuse-inventory",
+        action="append",
+        default=[],
+        type=_refusal,
+        metavar="STREAM=STATUS",
+        help="make one inventory list answer 403 or 404 for every request, as for an "
+        "organization without it (repeatable), e.g. groups=403",
+    )
+    parser.add_argument(
         "--clock-skew",
         type=float,
         default=0.0,
@@ -140,7 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         verbose=args.verbose,
         clock_skew=args.clock_skew,
+        hostile_inventory=args.hostile_inventory,
     )
+    try:
+        for name, status in args.refuse_inventory:
+            emulator.inventory.refuse(name, status)
+    except ValueError as error:
+        parser.error(f"--refuse-inventory: {error}")
     try:
         emulator.start()
     except OSError as error:

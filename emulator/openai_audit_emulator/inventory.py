@@ -32,12 +32,45 @@ _HOSTILE_USER = 3
 _NEVER_USED = 3  # one user in four has never used a key
 
 
+REFUSAL_STATUSES = (403, 404)
+
+
 @dataclass
 class Inventory:
     """Every list, keyed by stream name, then by the parent ids in the URL (empty at the top)."""
 
     lists: dict[str, dict[ParentKey, list[Obj]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # (stream, parent ids or None for every parent) -> the status that list answers instead.
+    refusals: dict[tuple[str, ParentKey | None], int] = field(default_factory=dict)
+
+    def refuse(self, name: str, status: int | None, *parents: str) -> None:
+        """Make one list answer `status` (403 or 404) instead of its page; None: answer again.
+
+        Without `parents`, every request of the endpoint is refused (an organization without
+        the feature, or a key without the permission); with them, only that parent's list (a
+        404 there is a parent that went away while a client read the inventory).
+
+        Raises:
+            ValueError: for a stream the inventory does not serve, or another status.
+        """
+        if name not in self.lists:
+            msg = f"no inventory list named {name!r}; one of: {', '.join(sorted(self.lists))}"
+            raise ValueError(msg)
+        if status is not None and status not in REFUSAL_STATUSES:
+            msg = f"an inventory list can be made to answer 403 or 404, not {status}"
+            raise ValueError(msg)
+        key = (name, tuple(parents) if parents else None)
+        with self.lock:
+            if status is None:
+                self.refusals.pop(key, None)
+            else:
+                self.refusals[key] = status
+
+    def refusal(self, name: str, parents: ParentKey) -> int | None:
+        """The status a request for this list answers instead of its page, if any."""
+        with self.lock:
+            return self.refusals.get((name, parents), self.refusals.get((name, None)))
 
     def items(self, name: str, parents: ParentKey = ()) -> list[Obj] | None:
         """The objects of one list, or None when the parent does not exist."""
@@ -68,8 +101,8 @@ def _identity(item: Obj) -> object:
 def build_inventory(org: Organization, *, now: int, hostile: bool = False) -> Inventory:
     """Draw the inventory of `org`, with every timestamp before `now` (Unix seconds).
 
-    `hostile` adds what the API may plausibly send besides the reference's shapes: a field
-    retyped to an object, U+0000 and a lone surrogate in a user's name.
+    `hostile` adds what the API may plausibly send besides the reference's shapes (see
+    `_make_hostile`).
     """
     rng = random.Random(f"inventory:{org.projects[0]['id'] if org.projects else ''}")
     inv = Inventory()
@@ -81,6 +114,11 @@ def build_inventory(org: Organization, *, now: int, hostile: bool = False) -> In
 
 
 def _make_hostile(inv: Inventory) -> None:
+    """Fields the reference does not list, and documented fields sent with another type.
+
+    Each is on a field that no access-review question reads, so that the same organization
+    answers those questions whether or not it is hostile.
+    """
     users = inv.lists["users"][()]
     if len(users) <= _HOSTILE_USER:
         return
@@ -96,6 +134,21 @@ def _make_hostile(inv: Inventory) -> None:
     users[_HOSTILE_USER - 1]["technical_level"] = {"unexpected": ["shape", 1]}
     users[0]["added_at"] = float(users[0]["added_at"])  # a number where an integer was
     users[0]["brand_new_field"] = None
+    # Fields the reference does not list yet: a string, an object, a number.
+    users[1].update(
+        brand_new_text="a field added after the reference was written",
+        brand_new_object={"nested": {"list": [1, "two", None]}},
+        brand_new_number=3.25,
+    )
+    users[1]["developer_persona"] = 42  # a documented string sent as a number
+    users[1]["api_key_last_used_at"] = "last tuesday"  # a timestamp as a string, not RFC 3339
+    users[2]["created"] = "2026-01-02T03:04:05+01:00"  # a timestamp as an RFC 3339 string
+    users[1]["is_scim_managed"] = "false"  # a boolean sent as a string
+    users[1]["extra"] = {"sent": "by the API under the name extra"}
+    limits = next(items for items in inv.lists["project_rate_limits"].values() if items)
+    limits[0]["max_images_per_1_minute"] = "unlimited"  # a documented integer sent as a string
+    keys = next(items for items in inv.lists["project_api_keys"].values() if items)
+    keys[0]["scopes"] = ["api.model.read"]  # an undeclared array on a child list
 
 
 class _Builder:

@@ -108,8 +108,12 @@ def list_page(
 
     Raises:
         ApiError: 404 for an unknown parent, 400 for a bad parameter or an archived project's
-            users and service accounts (documented), as the API words it.
+            users and service accounts (documented), as the API words it; 403 or 404 where
+            `Inventory.refuse` says so.
     """
+    refused = inventory.refusal(route.name, parents)
+    if refused is not None:
+        raise _refusal(refused, route, parents)
     query = dict(pairs)
     limit = _limit(query.get("limit"), route)
     items = inventory.items(route.name, parents)
@@ -132,6 +136,18 @@ def list_page(
         start = positions[0] + 1
     page = items[start : start + limit]
     return Listing(route, page, start + limit < len(items), after)
+
+
+def _refusal(status: int, route: Route, parents: ParentKey) -> ApiError:
+    """What an organization without this list (or a key without its permission) is told."""
+    if status == 403:  # noqa: PLR2004
+        return ApiError(
+            403,
+            f"You have insufficient permissions for this operation ({route.name}).",
+            code="insufficient_permissions",
+        )
+    what = "/".join(parents) or route.name
+    return ApiError(404, f"No such object: {what}", code="not_found")
 
 
 def _identity(item: Obj) -> str:
