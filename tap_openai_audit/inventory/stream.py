@@ -8,7 +8,8 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_openai_audit.json_types import ANY_JSON_TYPES
+from tap_openai_audit.inventory.schema import id_columns, snapshot_schema
+from tap_openai_audit.inventory.shape import ExtraTally, shape
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -18,33 +19,6 @@ if TYPE_CHECKING:
 
     from tap_openai_audit.inventory.endpoints import Endpoint
     from tap_openai_audit.inventory.snapshot import Snapshot
-
-STRING: dict[str, Any] = {"type": "string"}
-# Any JSON value, spelled as the audit log spells it (a list of every type, not `{}`: tools
-# that read the schema need a `type`). target-postgres makes it a `jsonb` column, which keeps
-# strings, numbers and objects as sent.
-
-
-def snapshot_schema(endpoint: Endpoint) -> dict[str, Any]:
-    """The record schema: ids typed as the API guarantees them, every other field any JSON.
-
-    The API retypes and adds fields over time; a schema that typed them would make a target
-    reject records (and stop a scheduled load for good). Documented fields are declared so
-    that targets make columns for them; unknown ones are passed on too.
-    """
-    keys = dict.fromkeys((*endpoint.parent.fields, *endpoint.primary_keys))
-    properties: dict[str, Any] = {key: dict(STRING) for key in keys}
-    properties.update({field: _any_json() for field in endpoint.fields if field not in properties})
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(keys),
-        "additionalProperties": True,
-    }
-
-
-def _any_json() -> dict[str, Any]:
-    return {"type": list(ANY_JSON_TYPES)}
 
 
 class SnapshotStream(Stream):
@@ -58,7 +32,8 @@ class SnapshotStream(Stream):
     """
 
     replication_method = "FULL_TABLE"
-    # Records are the API's objects as sent: conformance would drop the fields not declared.
+    # `shape` already made every record fit the schema; the SDK's conformance pass would
+    # only repeat that work for every record.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(
@@ -75,6 +50,7 @@ class SnapshotStream(Stream):
         super().__init__(tap, schema=snapshot_schema(endpoint), name=endpoint.stream)
         self.primary_keys = endpoint.primary_keys
         self._endpoint = endpoint
+        self._ids = frozenset(id_columns(endpoint))
         self._snapshot = snapshot
         self._report_replacements = report_replacements
         self._version = tap.initialized_at  # milliseconds: grows from run to run
@@ -88,11 +64,21 @@ class SnapshotStream(Stream):
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         # The SDK stamps `_stream_version` on every RECORD message it writes.
         self._stream_version = self._version
+        fields, ids, tally = self._endpoint.fields, self._ids, ExtraTally()
         try:
-            yield from self._snapshot().records(self._endpoint)
+            for item in self._snapshot().records(self._endpoint):
+                record, undeclared, misfits = shape(item, fields, ids)
+                if undeclared or misfits:
+                    tally.add(undeclared, misfits)
+                yield record
         except BaseException:
             self._report_replacements(None)  # before the error: written records may hold some
             raise
+        finally:
+            # Also after a failure: records already written may hold keys in `extra`.
+            warning = tally.warning(self.name)
+            if warning is not None:
+                self.logger.warning("%s", warning)
         # Reached only after the SDK has written the last record, and never after a failure.
         self._write_activate_version_message(self._version)
 

@@ -6,6 +6,8 @@ import re
 from typing import TYPE_CHECKING
 
 from tap_openai_audit.audit_log.schema import AUDIT_LOG_SCHEMA
+from tap_openai_audit.inventory.endpoints import ENDPOINTS
+from tap_openai_audit.inventory.schema import snapshot_schema
 from tap_openai_audit.json_types import ANY_JSON_TYPES
 
 if TYPE_CHECKING:
@@ -13,18 +15,24 @@ if TYPE_CHECKING:
 
 # The SDK's standard suite picks its attribute checks from each property's type list and
 # expects every value to pass each of them: a property typed "object or array or string or
-# number or boolean or null" (any JSON, design.md's contract for actor, project and payload)
-# gets "every value is a boolean" and "every value is a number" checks, which no such column
-# can pass. Those two, for those properties only, are not run; the property test in
-# tests/faults/test_records_property.py checks every record against the declared schema.
+# number or boolean or null" (any JSON, design.md's contract for actor, project and payload,
+# and for the inventory's nested objects and arrays) gets "every value is a boolean" and
+# "every value is a number" checks, which no such column can pass. Those two, for those
+# properties only, are not run; the property test in tests/faults/test_records_property.py
+# checks every record against the declared schema.
+_SCHEMAS = {
+    "audit_logs": AUDIT_LOG_SCHEMA,
+    **{endpoint.stream: snapshot_schema(endpoint) for endpoint in ENDPOINTS},
+}
 ANY_JSON_PROPERTIES = sorted(
-    name
-    for name, schema in AUDIT_LOG_SCHEMA["properties"].items()
+    f"{stream}.{name}"
+    for stream, stream_schema in _SCHEMAS.items()
+    for name, schema in stream_schema["properties"].items()
     if schema.get("type") == ANY_JSON_TYPES
 )
 _NOT_APPLICABLE = re.compile(
-    r"::test_tap_stream_attribute_is_(?:boolean|numeric)\[audit_logs\.("
-    + "|".join(ANY_JSON_PROPERTIES)
+    r"::test_tap_stream_attribute_is_(?:boolean|numeric)\[("
+    + "|".join(re.escape(name) for name in ANY_JSON_PROPERTIES)
     + r")\]$"
 )
 

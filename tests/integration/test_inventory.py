@@ -13,6 +13,7 @@ import pytest
 from openai_audit_emulator import Emulator, Fault
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 from tap_openai_audit.tap import STREAM_ORDER
+from tap_openai_audit.timeutil import to_rfc3339
 from tests.tap_runs import TapRun, base_config, catalog_selecting, run_cli, run_in_process
 
 if TYPE_CHECKING:
@@ -58,16 +59,34 @@ def test_every_stream_holds_exactly_the_organizations_objects(
     with Emulator(hostile_inventory=True) as emulator:
         run = run_in_process(_config(emulator))
     _check_every_stream(emulator, run)
-    # Kept whole: unknown and retyped fields arrive as sent; U+0000 and lone surrogates do not.
+    # Kept whole: unknown and retyped fields arrive as sent in `extra`, their columns null;
+    # U+0000 and lone surrogates do not arrive.
     users = {user["id"]: user for user in _records(run, "users")}
-    retyped = next(
-        u
-        for u in emulator.inventory.items("users") or []
-        if isinstance(u.get("technical_level"), dict)
-    )
-    assert users[retyped["id"]]["technical_level"] == retyped["technical_level"]
+    sent = {user["id"]: user for user in emulator.inventory.items("users") or []}
+    retyped = next(u for u in sent.values() if isinstance(u.get("technical_level"), dict))
+    assert users[retyped["id"]]["technical_level"] is None
+    assert users[retyped["id"]]["extra"] == {"technical_level": retyped["technical_level"]}
+    assert users[retyped["id"]]["created"] == "2026-01-02T02:04:05+00:00"  # RFC 3339 fits
+    first, second = list(users.values())[:2]
+    assert first["extra"] == {"brand_new_field": None}
+    wrong = ("developer_persona", "api_key_last_used_at", "is_scim_managed")
+    assert second["extra"] == {
+        key: sent[second["id"]][key]
+        for key in (*wrong, "brand_new_text", "brand_new_object", "brand_new_number", "extra")
+    }
+    assert [second[key] for key in wrong] == [None, None, None]
+    # An integral float where the reference has integer seconds fits.
+    assert first["added_at"] == to_rfc3339(int(sent[first["id"]]["added_at"]))
     (replaced,) = [u for u in users.values() if u["name"] == "Donald\ufffd Knuth \ufffd"]
-    assert "brand_new_field" in next(iter(users.values()))
+    # One warning per stream that sent keys to `extra`, in the order the streams are read.
+    extra_warnings = [
+        r.getMessage() for r in caplog.records if "kept in the `extra` column" in r.getMessage()
+    ]
+    assert [w.split(":")[0] for w in extra_warnings] == [
+        "users",
+        "project_api_keys",
+        "project_rate_limits",
+    ]
     # The run's one warning, in the contract's words, for the audit log and inventory alike.
     # Each record holding the hostile user has exactly one replaced string (its name).
     holding = [
@@ -207,3 +226,19 @@ def test_a_snapshot_that_fails_part_way_activates_nothing_from_that_stream_on(
     assert activated == ["users", "invites", "projects"]
     assert _records(run, "project_users"), "rows of the failed snapshot were sent..."
     # ...and target-postgres marks nothing deleted without its ACTIVATE_VERSION.
+
+
+def test_with_flattening_every_record_fits_the_flattened_schema() -> None:
+    # `flattening_enabled` is a declared capability: the SDK writes nested objects and arrays
+    # (and `extra`) as JSON text into string columns, and leaves typed columns as they are.
+    with Emulator(hostile_inventory=True) as emulator:
+        run = run_in_process(_config(emulator, flattening_enabled=True, flattening_max_depth=3))
+    schemas = {m["stream"]: m["schema"] for m in run.messages if m["type"] == "SCHEMA"}
+    assert schemas["project_api_keys"]["properties"]["owner"]["type"] == ["string", "null"]
+    assert schemas["project_api_keys"]["properties"]["created_at"]["format"] == "date-time"
+    records = [m for m in run.messages if m["type"] == "RECORD" and m["stream"] in INVENTORY]
+    assert {m["stream"] for m in records} == set(INVENTORY)
+    for message in records:
+        jsonschema.validate(message["record"], schemas[message["stream"]])
+    keys = _records(run, "project_api_keys")
+    assert any(json.loads(key["extra"] or "{}") == {"scopes": ["api.model.read"]} for key in keys)
