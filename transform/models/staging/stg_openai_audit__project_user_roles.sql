@@ -1,0 +1,1 @@
+{{ openai_audit_stage_snapshot('project_user_roles') }}
