@@ -24,7 +24,9 @@ from tap_openai_audit.errors import (
     AccessDenied,
     AuditLogAPIError,
     BadRequest,
+    Forbidden,
     MalformedResponse,
+    NotFound,
     RetriesExhausted,
 )
 from tap_openai_audit.jsonbody import NotJSON, read_json
@@ -137,8 +139,8 @@ class ApiClient:
 
         Raises:
             RetriesExhausted: 429, 5xx, timeouts or dropped connections past the retry bound.
-            AccessDenied: 401 or 403.
-            BadRequest: another 4xx, with the API's own (redacted) message.
+            AccessDenied: 401, or 403 (`Forbidden`).
+            BadRequest: 404 (`NotFound`) or another 4xx, with the API's own (redacted) message.
             MalformedResponse: a 200 whose body is not JSON.
         """
         attempt = 0
@@ -294,7 +296,9 @@ def _refusal(  # noqa: PLR0913 - what one refusal message is made of
     if status == 401:  # noqa: PLR2004
         return AccessDenied(f"{where}: the API key was not accepted ({message}). {_ADMIN_KEY_HELP}")
     if status == 403:  # noqa: PLR2004
-        return AccessDenied(f"{where}: permission denied ({message}). {advice.forbidden}")
+        return Forbidden(f"{where}: permission denied ({message}). {advice.forbidden}", where=where)
     if status == 404:  # noqa: PLR2004
-        return BadRequest(f"{where}: not found ({message}). Check api_url (it should end in /v1).")
+        return NotFound(
+            f"{where}: not found ({message}). Check api_url (it should end in /v1).", where=where
+        )
     return BadRequest(f"{where}: {message}")

@@ -7,10 +7,14 @@ The tree::
     └── AuditLogAPIError         the API said no, or said something the tap cannot trust
         ├── RetriesExhausted     429, 5xx, timeouts or dropped connections past the retry bound
         ├── AccessDenied         401 or 403: a key or organization problem no retry will fix
+        │   └── Forbidden        403: the key or the organization lacks this endpoint
         ├── BadRequest           400, or another 4xx: the API's own (redacted) message
+        │   └── NotFound         404: no such endpoint here, or its parent object is gone
         ├── MalformedResponse    a 200 whose body is not the documented envelope
         └── PaginationError      a cursor that repeats, or `has_more` with an empty page
 
+The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
+error, and any of them on the audit log, stops the run.
 Other invalid settings are not in this tree: they are refused by the SDK's own
 `ConfigValidationError` path, before the tap is built and before any request.
 Messages never carry the key, and quote response bodies only through `redact`.
@@ -39,8 +43,29 @@ class AccessDenied(AuditLogAPIError):
     """401 or 403: retrying cannot help, the key or the organization must change."""
 
 
+class Forbidden(AccessDenied):
+    """403: the organization lacks the feature, or the key lacks the permission.
+
+    The inventory skips the stream for the run (design.md); for the audit log it is an error.
+    """
+
+    def __init__(self, message: str, *, where: str) -> None:
+        """`where` names the request: method, path, status and request id."""
+        super().__init__(message)
+        self.where = where
+
+
 class BadRequest(AuditLogAPIError):
     """The API refused the request's parameters."""
+
+
+class NotFound(BadRequest):
+    """404: the organization has no such list, or the parent in the path went away."""
+
+    def __init__(self, message: str, *, where: str) -> None:
+        """`where` names the request: method, path, status and request id."""
+        super().__init__(message)
+        self.where = where
 
 
 class MalformedResponse(AuditLogAPIError):

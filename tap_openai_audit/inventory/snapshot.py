@@ -5,17 +5,23 @@ of those parents are kept (ids only, so memory stays small) when their own strea
 and read on demand when it is deselected, so that no parent list is read twice in a run.
 Per-parent requests run through `read_in_order`, the tap's one concurrency mechanism,
 sharing the run's `ApiClient` (its retry policy and 429 gate) with the audit log.
+
+An organization may lack a list (groups, RBAC roles, certificates...) or the key a
+permission: a 403 or 404 on a top-level list, or a 403 on a child list, skips that stream and
+every stream that needs its ids, for this run (`StreamSkipped`). A 404 on one parent's child
+list means that parent went away while the run read it: it has no children in the snapshot.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from tap_openai_audit.errors import Forbidden, NotFound
 from tap_openai_audit.fetcher import read_in_order
 from tap_openai_audit.inventory import endpoints as ep
-from tap_openai_audit.inventory.pages import Record, read_list
+from tap_openai_audit.inventory.pages import Page, Record, read_list
 
 if TYPE_CHECKING:
     import logging
@@ -35,6 +41,35 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "project user": ("project_users", ("project_id", "id")),
     "project group": ("project_groups", ("project_id", "group_id")),
 }
+
+
+class StreamSkipped(Exception):
+    """A stream is not read in this run: its list, or the list of its parents, was refused."""
+
+    def __init__(self, stream: str, status: int, refused: str, where: str) -> None:
+        """`refused` answered `status` at `where` (its request, with its request id)."""
+        super().__init__(f"{stream}: {refused} answered HTTP {status}")
+        self.stream = stream
+        self.status = status
+        self.refused = refused
+        self.where = where
+
+    def warning(self) -> str:
+        """The run's one line about it: what was refused, and how to deselect the stream."""
+        if self.refused == self.stream:
+            why = f"{self.where}"
+        else:
+            why = f"it is read with the ids of {self.refused}, and {self.where}"
+        meaning = (
+            "the organization does not have this list, or the Admin API key lacks the "
+            "permission to read it"
+        )
+        return (
+            f"{self.stream}: skipped for this run: {why} ({meaning}). Nothing of {self.stream} "
+            "is marked deleted, and every other stream goes on. If this organization never has "
+            f"it, deselect it with the select line '!{self.stream}.*' (after '*.*' when the "
+            "extractor has no select list yet)."
+        )
 
 
 class Snapshot:
@@ -59,13 +94,46 @@ class Snapshot:
         self._known: dict[str, list[ParentIds]] = {}
         self._archived: set[str] = set()
         self._said_archived = False
+        # Streams skipped in this run, so that no other stream asks for their lists again.
+        self._skipped: dict[str, StreamSkipped] = {}
         self._lock = threading.Lock()
 
     def records(self, endpoint: Endpoint) -> Iterator[Record]:
         """Every record of `endpoint`'s snapshot, parent after parent, in the API's order.
 
         When the generator ends normally the snapshot is complete; any failure raises.
+
+        Raises:
+            StreamSkipped: the stream's list, or its parents' list, was refused with 403 or
+                404 (see the module's docstring); records may have been yielded before.
         """
+        with self._lock:
+            skipped = self._skipped.get(endpoint.stream)
+        if skipped is not None:
+            raise skipped
+        try:
+            yield from self._read(endpoint)
+        except StreamSkipped as parents_skipped:
+            # Raised by the parents' stream, read here for their ids: this one goes too.
+            self._skip(
+                StreamSkipped(
+                    endpoint.stream,
+                    parents_skipped.status,
+                    parents_skipped.refused,
+                    parents_skipped.where,
+                )
+            )
+        except (Forbidden, NotFound) as refusal:
+            # NotFound reaches here from a top-level list only (see `_read_one`).
+            status = 403 if isinstance(refusal, Forbidden) else 404
+            self._skip(StreamSkipped(endpoint.stream, status, endpoint.stream, refusal.where))
+
+    def _skip(self, skipped: StreamSkipped) -> NoReturn:
+        with self._lock:
+            self._skipped[skipped.stream] = skipped
+        raise skipped
+
+    def _read(self, endpoint: Endpoint) -> Iterator[Record]:
         source = next(
             (kind for kind, (stream, _) in _SOURCES.items() if stream == endpoint.stream), None
         )
@@ -75,7 +143,7 @@ class Snapshot:
         jobs = self._jobs(endpoint.parent)
         concurrency = self._concurrency if len(jobs) > 1 else 1
         for _, pages in read_in_order(
-            jobs, partial(read_list, self._api, endpoint), concurrency=concurrency
+            jobs, partial(self._read_one, endpoint), concurrency=concurrency
         ):
             for page in pages:
                 for label, count in page.replaced.items():
@@ -88,6 +156,21 @@ class Snapshot:
                     yield record
         if source:
             self._learn(source, learned, archived)
+
+    def _read_one(self, endpoint: Endpoint, parent_ids: ParentIds) -> Iterator[Page]:
+        """One parent's list; a child list answering 404 means that parent is gone."""
+        try:
+            yield from read_list(self._api, endpoint, parent_ids)
+        except NotFound:
+            if endpoint.parent is ep.TOP:
+                raise
+            self._logger.info(
+                "%s: the %s %s went away during this run (its list answered HTTP 404): it has "
+                "no rows in this snapshot.",
+                endpoint.stream,
+                endpoint.parent.name,
+                "/".join(parent_ids),
+            )
 
     def _learn(self, source: str, ids: list[ParentIds], archived: set[str]) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from typing_extensions import override
 
 from tap_openai_audit.inventory.schema import id_columns, snapshot_schema
 from tap_openai_audit.inventory.shape import ExtraTally, shape
+from tap_openai_audit.inventory.snapshot import StreamSkipped
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -28,7 +29,8 @@ class SnapshotStream(Stream):
     only once the snapshot (every parent's list, for a child stream) is read to its end.
     target-postgres then marks the rows missing from it (`_sdc_deleted_at`). The SDK's own
     `emit_activate_version_messages` sends the message before the records, which would
-    mark rows deleted for a snapshot that then fails part-way: it stays off here.
+    mark rows deleted for a snapshot that then fails part-way: it stays off here. A stream
+    skipped for the run (its list refused, see `snapshot`) gets none either.
     """
 
     replication_method = "FULL_TABLE"
@@ -71,6 +73,10 @@ class SnapshotStream(Stream):
                 if undeclared or misfits:
                     tally.add(undeclared, misfits)
                 yield record
+        except StreamSkipped as skipped:
+            # Not a failure of the run: no ACTIVATE_VERSION, so nothing is marked deleted.
+            self.logger.warning("%s", skipped.warning())
+            return
         except BaseException:
             self._report_replacements(None)  # before the error: written records may hold some
             raise

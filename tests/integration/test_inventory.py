@@ -200,14 +200,16 @@ def _version(run: TapRun) -> int:
 @pytest.mark.parametrize(
     ("fault", "says"),
     [
-        (Fault.status(403, message="Missing scope api.groups.read"), "permission denied"),
+        # 401 fails the run wherever it comes; a 403 here would skip the stream instead
+        # (tests/integration/test_inventory_refusals.py).
+        (Fault.status(401, message="Incorrect API key provided"), "API key was not accepted"),
         (Fault.repeat_cursor(), "stopping rather than reading objects twice"),
         (Fault.empty_page_has_more(), "has_more=true with an empty page"),
         (Fault.truncated_json(), "body that is not JSON"),
         (Fault.missing_data(), "without the list envelope's `data` array"),
         (Fault.status(400, message="Project is archived."), "Project is archived."),
     ],
-    ids=["403", "repeated cursor", "empty page", "truncated", "no data", "400"],
+    ids=["401", "repeated cursor", "empty page", "truncated", "no data", "400"],
 )
 def test_a_snapshot_that_fails_part_way_activates_nothing_from_that_stream_on(
     emulator: Emulator, tmp_path: Path, fault: Fault, says: str
