@@ -13,6 +13,16 @@ if TYPE_CHECKING:
 __all__ = ["PG_DATABASE", "PG_HOST", "PG_PORT", "PG_USER", "PROJECT_ROOT", "meltano_environment"]
 
 
+# (dbt-postgres setting, target-postgres setting) naming the same connection value.
+DBT_MIRRORS_LOADER = (
+    ("HOST", "HOST"),
+    ("PORT", "PORT"),
+    ("USER", "USER"),
+    ("PASSWORD", "PASSWORD"),
+    ("DBNAME", "DATABASE"),
+)
+
+
 def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str, str]:
     """Environment for `meltano` with its own `.meltano`, system database and schema.
 
@@ -25,7 +35,9 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("TAP_OPENAI_AUDIT", "TARGET_POSTGRES", "OPENAI_", "MELTANO_"))
+        if not name.startswith(
+            ("TAP_OPENAI_AUDIT", "TARGET_POSTGRES", "DBT_", "OPENAI_", "MELTANO_")
+        )
     }
     env.update(
         MELTANO_SYS_DIR_ROOT=str(sys_dir),
@@ -37,8 +49,15 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
         TARGET_POSTGRES_USER=PG_USER,
         TARGET_POSTGRES_DATABASE=PG_DATABASE,
         TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
+        # dbt-postgres:build reads the loader's schema and builds its models beside it.
+        DBT_POSTGRES_SOURCE_SCHEMA=schema,
+        DBT_POSTGRES_SCHEMA=f"{schema}_models",
         # A session time zone other than UTC, as a server or role may set: meltano.yml pins
         # PGTZ=UTC for target-postgres, and the tests check effective_at still holds UTC.
         PGTZ="America/New_York",
     )
+    # The dbt-postgres utility connects where the loader does (transform/profiles/postgres).
+    for dbt_name, loader_name in DBT_MIRRORS_LOADER:
+        if f"TARGET_POSTGRES_{loader_name}" in env:
+            env[f"DBT_POSTGRES_{dbt_name}"] = env[f"TARGET_POSTGRES_{loader_name}"]
     return env
