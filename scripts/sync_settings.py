@@ -38,8 +38,9 @@ def meltano_kind(schema: dict[str, Any]) -> str:
         # the tap takes these as numeric strings too.
         return "string"
     (json_type,) = types
-    if json_type == "string" and schema.get("format") == "date-time":
-        return "date_iso8601"
+    # A date-time stays `kind: string`: Meltano 4.4.1 rewrites a `date_iso8601` value before
+    # the tap sees it (`01/10/2026` became 10 January, `yesterday` a date), so the tap's own
+    # refusal of a malformed date, naming the setting, would never fire.
     return KINDS[json_type]
 
 

@@ -44,9 +44,7 @@ def _expected_kind(schema: dict[str, Any]) -> str:
     if types == ["number", "string"]:
         return "string"  # Meltano 4.4.1 cannot serialize `kind: decimal` values
     (json_type,) = types
-    if json_type == "string" and schema.get("format") == "date-time":
-        return "date_iso8601"
-    return KINDS[json_type]
+    return KINDS[json_type]  # date-times too: `date_iso8601` rewrites what the user typed
 
 
 TAP = _plugin("extractors", "tap-openai-audit")
