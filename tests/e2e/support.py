@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from tests.services import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT
+from tests.services import PROJECT_ROOT, active_database
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["PG_DATABASE", "PG_HOST", "PG_PORT", "PG_USER", "PROJECT_ROOT", "meltano_environment"]
+__all__ = ["PROJECT_ROOT", "meltano_environment"]
 
 
 # (dbt-postgres setting, target-postgres setting) naming the same connection value.
@@ -31,6 +31,10 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
     read each other's half-written catalog ("Invalid catalog"). Runs and state go to a fresh
     SQLite file in `state_dir`, so a test never reads or moves a real bookmark. Nothing the
     developer exported for real runs (keys, targets, Meltano options) gets through.
+
+    target-postgres is pointed at the session's test database (`tests.services.postgres`:
+    the embedded server, or `TAP_OPENAI_AUDIT_TEST_DATABASE_URL`'s), which the calling test
+    or fixture must have asked for.
     """
     env = {
         name: value
@@ -44,10 +48,6 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
         MELTANO_DATABASE_URI=f"sqlite:///{state_dir / 'meltano.db'}",
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         MELTANO_ENVIRONMENT="dev",
-        TARGET_POSTGRES_HOST=PG_HOST,
-        TARGET_POSTGRES_PORT=str(PG_PORT),
-        TARGET_POSTGRES_USER=PG_USER,
-        TARGET_POSTGRES_DATABASE=PG_DATABASE,
         TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
         # dbt-postgres:build reads the loader's schema and builds its models beside it.
         DBT_POSTGRES_SOURCE_SCHEMA=schema,
@@ -56,6 +56,19 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
         # PGTZ=UTC for target-postgres, and the tests check effective_at still holds UTC.
         PGTZ="America/New_York",
     )
+    database = active_database()
+    if database is not None:
+        env.update(
+            TARGET_POSTGRES_HOST=database.host,
+            TARGET_POSTGRES_PORT=str(database.port),
+            TARGET_POSTGRES_USER=database.user,
+            TARGET_POSTGRES_PASSWORD=database.password,
+            TARGET_POSTGRES_DATABASE=database.dbname,
+        )
+    else:
+        # A test that runs target-postgres without the `postgres` fixture fails with this name
+        # in its error, instead of loading into whatever listens at meltano.yml's localhost.
+        env["TARGET_POSTGRES_HOST"] = "request-the-postgres-fixture.invalid"
     # The dbt-postgres utility connects where the loader does (transform/profiles/postgres).
     for dbt_name, loader_name in DBT_MIRRORS_LOADER:
         if f"TARGET_POSTGRES_{loader_name}" in env:

@@ -21,9 +21,9 @@ from psycopg import sql
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, generate_events
 from tap_openai_audit.settings import CONFIG_SCHEMA
 from tap_openai_audit.timeutil import parse_rfc3339, to_unix_ceiling
-from tests.services import meltano
+from tests.services import active_database, meltano
 
-from .support import PG_HOST, PG_PORT, PG_USER, PROJECT_ROOT, meltano_environment
+from .support import PROJECT_ROOT, meltano_environment
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,7 +38,7 @@ STATE_ID = "dev:tap-openai-audit-to-target-postgres"
 LOOKBACK = int(CONFIG_SCHEMA["properties"]["lookback_window"]["default"])
 # What a checkout holds that Meltano needs: the project file and the tap it installs (`-e .`).
 CHECKOUT_IGNORES = shutil.ignore_patterns(
-    ".git", ".venv*", ".meltano", "output", ".bench", "__pycache__", "*.egg-info", ".*_cache"
+    ".git", ".venv*", ".meltano", ".pg", "output", ".bench", "__pycache__", "*.egg-info", ".*_cache"
 )
 
 
@@ -75,9 +75,11 @@ def audit_log_lower_bounds(emulator: Emulator, since: int) -> list[int]:
 def system_database(postgres: Connection) -> Iterator[str]:
     """A database of its own for Meltano's system tables; its URI."""
     name = f"meltano_{uuid.uuid4().hex[:12]}"
+    database = active_database()
+    assert database is not None  # the `postgres` fixture records it
     postgres.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     try:
-        yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        yield database.url(name, scheme="postgresql+psycopg")
     finally:
         postgres.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
