@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the hostile organization's events (see docs/emulator.md)",
     )
     parser.add_argument(
+        "--attack-story",
+        action="store_true",
+        help="also serve the attack story: every detection's pattern beside a near miss, and "
+        "the access-review cases (see docs/emulator.md)",
+    )
+    parser.add_argument(
         "--hostile-inventory",
         action="store_true",
         help="inventory objects with fields the reference does not list and documented "
@@ -164,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose,
         clock_skew=args.clock_skew,
         hostile_inventory=args.hostile_inventory,
+        attack_story=args.attack_story,
     )
     try:
         for name, status in args.refuse_inventory:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from openai_audit_emulator._typing import override
+from openai_audit_emulator.attack_story import plant_attack_story
 from openai_audit_emulator.control import Control
 from openai_audit_emulator.data_api import DataApi
 from openai_audit_emulator.generator import generate_events, organization_for
@@ -195,6 +196,7 @@ class Emulator:
         organization: Organization | None = None,
         hostile_inventory: bool = False,
         send_date: bool = True,
+        attack_story: bool = False,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -214,6 +216,8 @@ class Emulator:
             hostile_inventory: add shapes and characters the API may plausibly send to the
                 inventory (see `build_inventory`).
             send_date: False leaves the `Date` header out of every answer.
+            attack_story: also serve the attack story (see `attack_story.py`): events and
+                inventory objects planted for every detection and access-review check.
         """
         self._store = EventStore(order)
         self._store.add(default_events() if events is None else events)
@@ -230,6 +234,9 @@ class Emulator:
         self.verbose = verbose
         self.clock_skew = clock_skew
         self.send_date = send_date
+        if attack_story:
+            # Its inventory ages count back from the API's clock, as the snapshot will see it.
+            self._store.add(plant_attack_story(self.inventory, now=int(self.now())))
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None

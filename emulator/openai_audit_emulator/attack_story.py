@@ -1,0 +1,76 @@
+"""The attack story: every detection of design.md planted in the organization, beside near misses.
+
+`Emulator(attack_story=True)` (CLI `--attack-story`) adds, to the default organization's
+ordinary activity, the audit events of `story_events` and the inventory objects of
+`story_inventory`, which hold the pattern of each of the 14 detections exactly at its
+threshold, a near miss just outside it, and a case of each of the 5 access-review checks.
+Which events must raise which alert, and which objects each check must find, are data:
+`attack_story_labels()` reads them from `data/attack_story.json`, never from this code.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from typing import TYPE_CHECKING, Any
+
+from openai_audit_emulator.story_actors import STORY_DAYS, STORY_START, Event, Log
+from openai_audit_emulator.story_admin import Projects, write_admin
+from openai_audit_emulator.story_inventory import plant_inventory, story_projects
+from openai_audit_emulator.story_logins import write_logins
+
+if TYPE_CHECKING:
+    from openai_audit_emulator.inventory import Inventory
+
+__all__ = [
+    "STORY_DAYS",
+    "STORY_START",
+    "attack_story_labels",
+    "plant_attack_story",
+    "story_events",
+]
+
+
+def story_events(projects: Projects) -> list[Event]:
+    """The story's audit events, sorted by (effective_at, id); the same on every call."""
+    log = Log()
+    write_logins(log)
+    write_admin(log, projects)
+    return sorted(log.events, key=lambda event: (event["effective_at"], event["id"]))
+
+
+def plant_attack_story(inventory: Inventory, *, now: int) -> list[Event]:
+    """Add the story's objects to `inventory` and return its audit events.
+
+    Args:
+        inventory: the organization's inventory, changed in place.
+        now: the emulated API's clock (Unix seconds): the inventory's ages count back from it.
+
+    Returns:
+        The events to serve beside the organization's own.
+    """
+    chosen = story_projects(inventory)
+    plant_inventory(inventory, chosen, now=now)
+    names = {p["id"]: p["name"] for p in inventory.lists["projects"][()]}
+    return story_events(
+        Projects(
+            default={"id": chosen.default, "name": names[chosen.default]},
+            active={"id": chosen.active, "name": names[chosen.active]},
+        )
+    )
+
+
+@functools.cache
+def _labels_text() -> str:
+    resource = importlib.resources.files("openai_audit_emulator") / "data" / "attack_story.json"
+    return resource.read_text(encoding="utf-8")
+
+
+def attack_story_labels() -> dict[str, Any]:
+    """What the story must raise and find, and what it must not: `data/attack_story.json`.
+
+    A fresh copy on every call, so a caller may change it freely.
+    """
+    labels: dict[str, Any] = json.loads(_labels_text())
+    return labels
