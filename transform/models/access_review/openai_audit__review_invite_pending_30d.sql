@@ -1,0 +1,30 @@
+{#- invite_pending_30d (low): a live invite still pending, sent more than 30 days before the
+    snapshot ("now" is when the snapshot was taken, so a rebuild finds the same). -#}
+
+with invites as (
+
+    select * from {{ ref('stg_openai_audit__invites') }}
+
+),
+
+snapshot as (
+
+    select max(_sdc_extracted_at) as taken_at from invites
+
+)
+
+select
+    'invite_pending_30d'::text as check_id,
+    'low'::text as severity,
+    'invite'::text as subject_type,
+    invites.id as subject_id,
+    null::text as project_id,
+    format('Invite %s (role %s) pending since %s, %s days before the snapshot',
+        invites.id, coalesce(invites.role, 'unknown'),
+        to_char(invites.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        extract(day from snapshot.taken_at - invites.created_at)::integer) as detail
+from invites
+cross join snapshot
+where not invites.is_deleted
+    and lower(btrim(invites.status)) = 'pending'
+    and invites.created_at < snapshot.taken_at - interval '30 days'
