@@ -1,0 +1,49 @@
+{#- One row per scope of the coverage ledger: the span its unfiltered windows cover, how many
+    distinct windows were read (filtered or not) and by how many runs, and how many gaps
+    (openai_audit__coverage_gaps) lie between the first window and the last. -#}
+
+with reads as (
+
+    select *
+    from {{ ref('stg_openai_audit__audit_log_reads') }}
+    where scope is not null
+
+),
+
+scopes as (
+
+    select
+        scope,
+        min(window_start) filter (where filtered is false) as covered_from,
+        max(window_end) filter (where filtered is false) as covered_to,
+        count(distinct (window_start, window_end)) as windows,
+        count(distinct (window_start, window_end)) filter (where filtered is false)
+            as covering_windows,
+        count(distinct run_id) as runs,
+        sum(events) filter (where filtered is false) as events_listed,
+        max(read_at) as last_read_at
+    from reads
+    group by scope
+
+),
+
+gaps as (
+
+    select scope, count(*) as gaps, sum(duration) as gap_duration
+    from {{ ref('openai_audit__coverage_gaps') }}
+    group by scope
+
+)
+
+select
+    scopes.scope,
+    scopes.covered_from,
+    scopes.covered_to,
+    scopes.windows,
+    scopes.covering_windows,
+    scopes.runs,
+    coalesce(gaps.gaps, 0) as gaps,
+    coalesce(gaps.gap_duration, interval '0') as gap_duration,
+    scopes.last_read_at
+from scopes
+left join gaps on gaps.scope = scopes.scope
