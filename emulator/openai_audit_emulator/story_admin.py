@@ -160,102 +160,51 @@ def _api_call_logging(log: Log, projects: Projects) -> None:
     )
 
 
+def _key(key_id: str, scope: str = "api.model.request") -> dict[str, Any]:
+    return {"id": key_id, "data": {"scopes": [scope]}}
+
+
+def _account(account_id: str) -> dict[str, Any]:
+    return {"id": account_id, "data": {"role": "member"}}
+
+
 def _credential_sprawl(log: Log, projects: Projects) -> None:
     # Planted: a CI service account's key creates ten objects through all four types, the
     # first and the tenth exactly 60 minutes apart; one payload has no id (the event's counts).
     ci = service_key(SERVICE_KEY, SERVICE_ACCOUNT)
     active = projects.active
     created = [
-        (
-            "api_key.created",
-            active,
-            {"id": "key_story_ci_01", "data": {"scopes": ["api.model.request"]}},
-        ),
-        (
-            "api_key.created",
-            active,
-            {"id": "key_story_ci_02", "data": {"scopes": ["api.model.request"]}},
-        ),
-        (
-            "service_account.created",
-            active,
-            {"id": "svc_acct_story_ci_a", "data": {"role": "member"}},
-        ),
+        ("api_key.created", active, _key("key_story_ci_01")),
+        ("api_key.created", active, _key("key_story_ci_02")),
+        ("service_account.created", active, _account("svc_acct_story_ci_a")),
         ("tenant.project_api_key.created", None, {"id": "key_story_ci_03", "details": {}}),
-        (
-            "api_key.created",
-            active,
-            {"id": "key_story_ci_04", "data": {"scopes": ["api.files.write"]}},
-        ),
+        ("api_key.created", active, _key("key_story_ci_04", "api.files.write")),
         ("tenant.project_api_key.created", None, {"details": {"name": "deploy"}}),
-        (
-            "service_account.created",
-            active,
-            {"id": "svc_acct_story_ci_b", "data": {"role": "member"}},
-        ),
-        (
-            "api_key.created",
-            active,
-            {"id": "key_story_ci_05", "data": {"scopes": ["api.model.read"]}},
-        ),
+        ("service_account.created", active, _account("svc_acct_story_ci_b")),
+        ("api_key.created", active, _key("key_story_ci_05", "api.model.read")),
         ("tenant.admin_api_key.created", None, {"id": "key_story_ci_admin", "details": {}}),
-        (
-            "api_key.created",
-            active,
-            {"id": "key_story_ci_06", "data": {"scopes": ["api.model.read"]}},
-        ),
+        ("api_key.created", active, _key("key_story_ci_06", "api.model.read")),
     ]
     for k, (event_type, project, payload) in enumerate(created):
         log.add("cr", event_type, at(6, 2) + 400 * k, actor=ci, project=project, payload=payload)
     # Near miss: eleven creations in 50 minutes naming nine objects (two keys seen again in
     # the tenant scope).
-    bob = user_key(BOB_KEY, BOB)
+    bob, default = user_key(BOB_KEY, BOB), projects.default
     names = [f"key_story_bob_0{n}" for n in range(1, 8)]
-    for k, name in enumerate(names):
-        log.add(
-            "cra",
-            "api_key.created",
-            at(6, 6, 5 * k),
-            actor=bob,
-            project=projects.default,
-            payload={"id": name},
-        )
-    for k, name in enumerate(names[:2], start=len(names)):
-        log.add(
-            "cra",
-            "tenant.project_api_key.created",
-            at(6, 6, 5 * k),
-            actor=bob,
-            payload={"id": name, "details": {}},
-        )
-    for k, name in enumerate(("svc_acct_story_bob_a", "svc_acct_story_bob_b"), start=9):
-        log.add(
-            "cra",
-            "service_account.created",
-            at(6, 6, 5 * k),
-            actor=bob,
-            project=projects.default,
-            payload={"id": name, "data": {"role": "member"}},
-        )
+    repeated = [
+        *(("api_key.created", default, _key(name)) for name in names),
+        *(("tenant.project_api_key.created", None, {"id": name}) for name in names[:2]),
+        ("service_account.created", default, _account("svc_acct_story_bob_a")),
+        ("service_account.created", default, _account("svc_acct_story_bob_b")),
+    ]
+    for k, (event_type, project, payload) in enumerate(repeated):
+        log.add("cra", event_type, at(6, 6, 5 * k), actor=bob, project=project, payload=payload)
     # Near miss: ten objects, the tenth one minute too late (at most nine in any 60 minutes).
     sophie = session(SOPHIE)
-    for k in range(9):
-        log.add(
-            "crb",
-            "api_key.created",
-            at(6, 10) + 400 * k,
-            actor=sophie,
-            project=projects.active,
-            payload={"id": f"key_story_sophie_{k + 1:02d}"},
-        )
-    log.add(
-        "crb",
-        "api_key.created",
-        at(6, 11, 1),
-        actor=sophie,
-        project=projects.active,
-        payload={"id": "key_story_sophie_10"},
-    )
+    moments = [at(6, 10) + 400 * k for k in range(9)] + [at(6, 11, 1)]
+    for k, moment in enumerate(moments, start=1):
+        payload = _key(f"key_story_sophie_{k:02d}")
+        log.add("crb", "api_key.created", moment, actor=sophie, project=active, payload=payload)
 
 
 def _after_deletion(log: Log, project: dict[str, str]) -> None:
