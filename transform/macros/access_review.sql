@@ -1,7 +1,8 @@
 {#- The two "unused key" checks: a live key created more than `days` days before the snapshot,
     not expired at it, and last used more than `days` days before it or never. The snapshot's
     time is the latest `_sdc_extracted_at` of the table, never the build's clock, so that a
-    rebuild over the same rows finds the same keys. -#}
+    rebuild over the same rows finds the same keys. Days are counted as 24 hours: an interval
+    in days would follow daylight saving in the session's time zone. -#}
 {% macro openai_audit_unused_key_check(relation, check_id, severity, subject_type, project_id_column, days=90) -%}
 with keys as (
 
@@ -31,7 +32,7 @@ select
 from keys
 cross join snapshot
 where not keys.is_deleted
-    and keys.created_at < snapshot.taken_at - interval '{{ days }} days'
+    and keys.created_at < snapshot.taken_at - interval '{{ days * 24 }} hours'
     and (keys.expires_at is null or keys.expires_at > snapshot.taken_at)
-    and (keys.last_used_at is null or keys.last_used_at < snapshot.taken_at - interval '{{ days }} days')
+    and (keys.last_used_at is null or keys.last_used_at < snapshot.taken_at - interval '{{ days * 24 }} hours')
 {%- endmacro %}

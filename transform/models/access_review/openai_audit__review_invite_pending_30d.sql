@@ -1,5 +1,6 @@
 {#- invite_pending_30d (low): a live invite still pending, sent more than 30 days before the
-    snapshot ("now" is when the snapshot was taken, so a rebuild finds the same). -#}
+    snapshot ("now" is when the snapshot was taken, so a rebuild finds the same). 30 days are
+    720 hours, whatever daylight saving the session's time zone has. -#}
 
 with invites as (
 
@@ -27,4 +28,4 @@ from invites
 cross join snapshot
 where not invites.is_deleted
     and lower(btrim(invites.status)) = 'pending'
-    and invites.created_at < snapshot.taken_at - interval '30 days'
+    and invites.created_at < snapshot.taken_at - interval '720 hours'
