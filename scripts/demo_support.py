@@ -35,38 +35,6 @@ class MeltanoRun:
     log: Path
 
 
-@dataclass(frozen=True)
-class TableSummary:
-    """What the DuckDB helper reports about the loaded table."""
-
-    rows: int
-    distinct_ids: int
-    by_type: list[tuple[str, int]]
-    by_day: list[tuple[str, int]]
-    columns: dict[str, str]
-    # From the ledger: (scope, read from, read until, windows, runs) ...
-    coverage: list[tuple[str, str, str, int, int]]
-    gaps: list[tuple[str, str, str]]  # (scope, from, until): stretches no window covered
-    grown: list[tuple[str, str, str, int, int]]  # (scope, start, end, events before, after)
-
-    @classmethod
-    def from_json(cls, text: str) -> TableSummary:
-        """Parse the helper's JSON output."""
-        raw = json.loads(text)
-        return cls(
-            rows=int(raw["rows"]),
-            distinct_ids=int(raw["distinct_ids"]),
-            by_type=[(str(name), int(count)) for name, count in raw["by_type"]],
-            by_day=[(str(day), int(count)) for day, count in raw["by_day"]],
-            columns={str(k): str(v) for k, v in raw["columns"].items()},
-            coverage=[
-                (str(s), str(a), str(b), int(w), int(r)) for s, a, b, w, r in raw["coverage"]
-            ],
-            gaps=[(str(s), str(a), str(b)) for s, a, b in raw["gaps"]],
-            grown=[(str(s), str(a), str(b), int(x), int(y)) for s, a, b, x, y in raw["grown"]],
-        )
-
-
 def find_meltano() -> Path:
     """Meltano from `MELTANO_BIN` (set by make), else the project's `.venv-meltano`."""
     configured = os.environ.get("MELTANO_BIN")
@@ -165,24 +133,14 @@ def private_values(events: Iterable[Mapping[str, Any]], key: str) -> set[str]:
     return found
 
 
+def redact(text: str, private: set[str]) -> str:
+    """`text` with every private value in it replaced by [redacted]."""
+    for value in private:
+        if value in text:
+            text = text.replace(value, "[redacted]")
+    return text
+
+
 def scan_logs(logs: Iterable[Path], private: set[str]) -> list[str]:
     """The log files (by name) that contain any of the private values."""
     return [log.name for log in logs if any(v in log.read_text(encoding="utf-8") for v in private)]
-
-
-def read_table(duckdb_file: Path, schema: str, loader_python: Path) -> TableSummary:
-    """Summarise the loaded table with target-duckdb's own Python, which has `duckdb`."""
-    if not loader_python.exists():
-        msg = f"{loader_python} is missing: did installing target-duckdb fail?"
-        raise DemoError(msg)
-    helper = Path(__file__).with_name("demo_duckdb_summary.py")
-    done = subprocess.run(
-        [str(loader_python), str(helper), str(duckdb_file), schema],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        msg = f"could not read {duckdb_file}: {done.stderr.strip()[-_TAIL_CHARS:]}"
-        raise DemoError(msg)
-    return TableSummary.from_json(done.stdout)
