@@ -9,6 +9,7 @@ validation), which must land the same rows.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ import pytest
 from psycopg import sql
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, hostile_events
+from tap_openai_audit.inventory.endpoints import ENDPOINTS, Kind
 from tests import docs
 from tests.services import meltano
 from tests.tap_runs import base_config, run_cli
@@ -37,7 +39,6 @@ WARNING = (
     "audit_log-hostile-09, audit_log-hostile-03, audit_log-hostile-02"
 )
 IDS = {event["id"] for event in hostile_events()}
-DUCKDB_STREAMS = ["audit_logs.*", "audit_log_reads.*"]
 # Read back, in each database, with the same JSON paths.
 CHECKS = {
     "audit_log-hostile-02": (
@@ -145,9 +146,31 @@ with duckdb.connect(sys.argv[1], read_only=True) as con:
         "select id, actor::varchar, project::varchar, payload::varchar, extra::varchar "
         "from hostile.audit_logs"
     ).fetchall()
-print(json.dumps(rows))
+inventory = {}
+with duckdb.connect(sys.argv[1], read_only=True) as con:
+    for (table,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'hostile'"
+    ).fetchall():
+        columns = dict(con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'hostile' and table_name = ?", [table]
+        ).fetchall())
+        count = con.execute(f'select count(*) from hostile."{table}"').fetchone()[0]
+        inventory[table] = {"columns": columns, "rows": count}
+    users = con.execute(
+        "select id, created::varchar, is_scim_managed, extra::varchar from hostile.users"
+    ).fetchall()
+print(json.dumps({"events": rows, "tables": inventory, "users": users}))
 """
 BIG = "audit_log-hostile-08"
+# What target-duckdb 0.8.0 makes of each type the inventory declares.
+DUCKDB_COLUMN = {
+    Kind.STRING: "VARCHAR",
+    Kind.INTEGER: "HUGEINT",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.UNIXTIME: "TIMESTAMP",
+    Kind.JSON: "JSON",
+}
 
 
 @pytest.fixture(scope="module")
@@ -168,17 +191,18 @@ def test_every_hostile_event_but_the_2_mb_one_lands_in_duckdb(
     # shows that limit (README, "The embedded loader: DuckDB").
     events = [event for event in hostile_events() if event["id"] != BIG]
     database = tmp_path / "loaded.duckdb"
-    with Emulator(events=events) as emulator:
+    # Every stream, the inventory's 19 with undeclared and mistyped fields included.
+    with Emulator(events=events, hostile_inventory=True) as emulator:
         env = meltano_environment(meltano_sys_dir, tmp_path, "unused") | _tap_environment(emulator)
-        # The audit log only: target-duckdb 0.8.0 cannot load the inventory's top-level strings
-        # into JSON columns (README, "The embedded loader: DuckDB").
-        env["TAP_OPENAI_AUDIT__SELECT"] = json.dumps(DUCKDB_STREAMS)
         env |= {
             "TARGET_DUCKDB_PATH": str(database),
             "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": "hostile",
         }
         output = meltano(meltano_bin, env, "run", "--install", "tap-openai-audit", "target-duckdb")
-    assert WARNING in output
+    # The run's one warning also counts the hostile inventory's user name (4 records name it).
+    (warning,) = re.findall(r"\d+ values in \d+ events had U\+0000 .*", output)
+    assert warning.startswith("12 values in 7 events had U+0000 or lone surrogates")
+    assert all(event_id in warning for event_id in WARNING.rsplit(": ", 1)[1].split(", "))
     done = subprocess.run(
         [str(duckdb_installed / "python"), "-c", _DUCKDB_READ, str(database)],
         capture_output=True,
@@ -186,9 +210,10 @@ def test_every_hostile_event_but_the_2_mb_one_lands_in_duckdb(
         check=True,
         cwd=PROJECT_ROOT,
     )
+    loaded = json.loads(done.stdout)
     rows: dict[str, list[Any]] = {
         row[0]: [None if value is None else json.loads(value) for value in row[1:]]
-        for row in json.loads(done.stdout)
+        for row in loaded["events"]
     }
     assert set(rows) == IDS - {BIG}
     for event_id, (column, path, expected) in CHECKS.items():
@@ -200,6 +225,34 @@ def test_every_hostile_event_but_the_2_mb_one_lands_in_duckdb(
     assert rows["audit_log-hostile-09"][2] == [1, {"how": "hard"}]
     assert rows["audit_log-hostile-09"][3]["request"]["path"] == f"/v1/{R}"
     assert rows["audit_log-hostile-02"][0]["session"]["ip_address_details"]["asn"] == 13335
+    _check_duckdb_inventory(emulator, loaded)
+
+
+def _check_duckdb_inventory(emulator: Emulator, loaded: dict[str, Any]) -> None:
+    """Every inventory table, typed, with every row; what did not fit is in `extra`."""
+    tables = loaded["tables"]
+    archived = {
+        p["id"] for p in emulator.inventory.items("projects") or [] if p["status"] == "archived"
+    }
+    unread = {"project_users", "project_service_accounts", "project_user_roles"}
+    for endpoint in ENDPOINTS:
+        table = tables[endpoint.stream]
+        expected = sum(
+            len(items)
+            for parents, items in emulator.inventory.lists[endpoint.stream].items()
+            if not (endpoint.stream in unread and parents[0] in archived)
+        )
+        assert table["rows"] == expected, endpoint.stream
+        for name, kind in endpoint.fields.items():
+            assert table["columns"][name] == DUCKDB_COLUMN[kind], (endpoint.stream, name)
+        assert table["columns"]["extra"] == "JSON"
+    sent = emulator.inventory.items("users") or []
+    users = {user_id: (created, scim, extra) for user_id, created, scim, extra in loaded["users"]}
+    _, scim, extra = users[sent[1]["id"]]
+    assert scim is None
+    assert json.loads(extra)["is_scim_managed"] == "false"
+    assert json.loads(extra)["brand_new_object"] == {"nested": {"list": [1, "two", None]}}
+    assert users[sent[2]["id"]][0] == "2026-01-02 02:04:05"
 
 
 def test_target_duckdb_cannot_load_an_event_of_2_mb(duckdb_installed: Path, tmp_path: Path) -> None:
