@@ -2,13 +2,29 @@
 
 It owns what every endpoint has in common: the bearer key, one `requests.Session` per thread,
 the retry policy, the 429 gate that slows every worker, the refusals that no retry fixes
-(401, 403, 400, 404) and the redaction of everything quoted from a response. It answers with
-the parsed JSON body; what the body must look like is the business of each endpoint's reader
-(`audit_log.py`, `inventory/`).
+(401, 403, 400, 404), the SDK's `http_request_duration` metric, and the redaction of
+everything quoted from a response. It answers with the parsed JSON body; what the body must
+look like is the business of each endpoint's reader (`audit_log/pages.py`,
+`inventory/pages.py`).
+
+Why the streams read through this client and not through the SDK's `RESTStream`:
+
+- Concurrency across requests the SDK would send one after another: `RESTStream` reads one
+  page after the other for one context at a time, where the tap reads several audit-log
+  windows (of both scopes) and several parents' child lists at once (`fetcher.py`), and
+  still writes records and state in order.
+- One retry policy and one 429 gate for the whole run: a 429 on any request slows every
+  worker of every stream, where `RESTStream`'s backoff is per stream and per request.
+- The body is parsed once, with orjson (the standard parser only for what orjson refuses,
+  see `jsonbody.py`), where `RESTStream` parses it with simplejson (requests' choice once
+  the SDK installs it) for the records, and again in its JSONPath paginators.
+- Refusals are one line each with the status, path, request id, the API's own (redacted)
+  message and what to check; `RESTStream`'s say the status and the path.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -19,10 +35,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import requests
+from singer_sdk import metrics
 
 from tap_openai_audit.errors import (
     AccessDenied,
-    AuditLogAPIError,
+    ApiError,
     BadRequest,
     Forbidden,
     MalformedResponse,
@@ -36,7 +53,6 @@ from tap_openai_audit.retry import RateGate, RetryPolicy, is_retryable_status, p
 from tap_openai_audit.storable_text import may_hold_unstorable
 
 if TYPE_CHECKING:
-    import logging
     from collections.abc import Iterable
 
     from tap_openai_audit.settings import Settings
@@ -118,6 +134,9 @@ class ApiClient:
         self._date_lock = threading.Lock()
         self._answered = False
         self._first_date: int | None = None
+        # Whether any request of this run got a 200: after one, api_url is known to be right.
+        self._succeeded = False
+        self._metrics = metrics.get_metrics_logger()
 
     @property
     def settings(self) -> Settings:
@@ -193,7 +212,9 @@ class ApiClient:
         self._note_date(response.headers.get("date"))
         request_id = response.headers.get("x-request-id", "none")
         status = response.status_code
+        self._log_duration(path, response)
         if status == 200:  # noqa: PLR2004
+            self._succeeded = True
             content = response.content
             body = _parse_json(content, response.headers.get("content-type", ""), path, request_id)
             return Answer(
@@ -205,7 +226,36 @@ class ApiClient:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             return f"HTTP {status} (request id {request_id})", retry_after, status == 429  # noqa: PLR2004
         hidden = [value for _, values in self._settings.filters for value in values]
-        raise _refusal(path, status, response.content, request_id, advice=advice, hidden=hidden)
+        raise _refusal(
+            path,
+            status,
+            response.content,
+            request_id,
+            advice=advice,
+            hidden=hidden,
+            api_url_works=self._succeeded,
+        )
+
+    def _log_duration(self, path: str, response: requests.Response) -> None:
+        """The SDK's `http_request_duration` metric, as `RESTStream` logs it for each answer."""
+        if not self._metrics.isEnabledFor(logging.INFO):
+            return
+        status = response.status_code
+        metrics.log(
+            self._metrics,
+            metrics.Point(
+                "timer",
+                metric=metrics.Metric.HTTP_REQUEST_DURATION,
+                value=response.elapsed.total_seconds(),
+                tags={
+                    metrics.Tag.ENDPOINT: path,
+                    metrics.Tag.HTTP_STATUS_CODE: status,
+                    metrics.Tag.STATUS: (
+                        metrics.Status.SUCCEEDED if status < 400 else metrics.Status.FAILED  # noqa: PLR2004
+                    ),
+                },
+            ),
+        )
 
     def _note_date(self, header: str | None) -> None:
         with self._date_lock:
@@ -290,7 +340,8 @@ def _refusal(  # noqa: PLR0913 - what one refusal message is made of
     *,
     advice: Advice,
     hidden: Iterable[str],
-) -> AuditLogAPIError:
+    api_url_works: bool,
+) -> ApiError:
     where = f"GET {path} answered HTTP {status} (request id {request_id})"
     message = _api_message(body, hidden)
     if status == 401:  # noqa: PLR2004
@@ -298,7 +349,13 @@ def _refusal(  # noqa: PLR0913 - what one refusal message is made of
     if status == 403:  # noqa: PLR2004
         return Forbidden(f"{where}: permission denied ({message}). {advice.forbidden}", where=where)
     if status == 404:  # noqa: PLR2004
-        return NotFound(
-            f"{where}: not found ({message}). Check api_url (it should end in /v1).", where=where
+        # After a 200 from the same api_url, the URL is right and this resource is what is
+        # missing; before any, a wrong api_url is the likeliest cause.
+        check = (
+            "Other requests to api_url succeeded in this run: this resource is missing, not "
+            "the URL."
+            if api_url_works
+            else "Check api_url (it should end in /v1)."
         )
+        return NotFound(f"{where}: not found ({message}). {check}", where=where)
     return BadRequest(f"{where}: {message}")

@@ -2,22 +2,29 @@
 
 The tree::
 
-    TapOpenAIAuditError          anything the tap reports as a clean, actionable failure
-    ├── MissingKeyError          no Admin API key where a request is about to be sent
-    └── AuditLogAPIError         the API said no, or said something the tap cannot trust
-        ├── RetriesExhausted     429, 5xx, timeouts or dropped connections past the retry bound
-        ├── AccessDenied         401 or 403: a key or organization problem no retry will fix
-        │   └── Forbidden        403: the key or the organization lacks this endpoint
-        ├── BadRequest           400, or another 4xx: the API's own (redacted) message
-        │   └── NotFound         404: no such endpoint here, or its parent object is gone
-        ├── MalformedResponse    a 200 whose body is not the documented envelope
-        └── PaginationError      a cursor that repeats, or `has_more` with an empty page
+    TapOpenAIAuditError            anything the tap reports as a clean, actionable failure
+    ├── MissingKeyError            no Admin API key where a request is about to be sent
+    ├── UnreadableStateError       (audit log) the incoming state is not this tap's
+    └── ApiError                   an Admin API endpoint, any of them, said no, or said
+        │                          something the tap cannot trust
+        ├── RetriesExhausted       429, 5xx, timeouts or dropped connections past the retry bound
+        ├── AccessDenied           401 or 403: a key or organization problem no retry will fix
+        │   └── Forbidden          403: the key or the organization lacks this endpoint
+        ├── BadRequest             400, or another 4xx: the API's own (redacted) message
+        │   └── NotFound           404: no such endpoint here, or its parent object is gone
+        ├── MalformedResponse      a 200 whose body is not the documented envelope
+        │   └── UnusableEvent      (audit log) an event without a string id and type, or
+        │                          without whole seconds in effective_at
+        └── PaginationError        a cursor that repeats, or `has_more` with an empty page
 
-The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
+`ApiError` and its direct subclasses are shared by both stream families: the shared client
+(`client.py`) raises the status-based ones, each family's page reader the envelope and cursor
+ones. The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
 error, and any of them on the audit log, stops the run.
-Other invalid settings are not in this tree: they are refused by the SDK's own
-`ConfigValidationError` path, before the tap is built and before any request.
-Messages never carry the key, and quote response bodies only through `redact`.
+
+Other invalid settings are not in this tree: the tap refuses them as the SDK's
+`ConfigValidationError`, before any request. Messages never carry the key, and quote
+response bodies only through `redact`.
 """
 
 from __future__ import annotations
@@ -31,15 +38,19 @@ class MissingKeyError(TapOpenAIAuditError):
     """A sync or a connection test was asked for without an Admin API key."""
 
 
-class AuditLogAPIError(TapOpenAIAuditError):
-    """The audit-log endpoint could not be read."""
+class UnreadableStateError(TapOpenAIAuditError):
+    """The incoming state cannot be read as this tap's state: refused before any request."""
 
 
-class RetriesExhausted(AuditLogAPIError):
+class ApiError(TapOpenAIAuditError):
+    """An Admin API endpoint could not be read."""
+
+
+class RetriesExhausted(ApiError):
     """Transient failures kept coming past the retry bound."""
 
 
-class AccessDenied(AuditLogAPIError):
+class AccessDenied(ApiError):
     """401 or 403: retrying cannot help, the key or the organization must change."""
 
 
@@ -55,7 +66,7 @@ class Forbidden(AccessDenied):
         self.where = where
 
 
-class BadRequest(AuditLogAPIError):
+class BadRequest(ApiError):
     """The API refused the request's parameters."""
 
 
@@ -68,9 +79,13 @@ class NotFound(BadRequest):
         self.where = where
 
 
-class MalformedResponse(AuditLogAPIError):
+class MalformedResponse(ApiError):
     """A successful status with a body that is not the documented list envelope."""
 
 
-class PaginationError(AuditLogAPIError):
+class UnusableEvent(MalformedResponse):
+    """An audit event the tap cannot place: its id, type or effective_at is unusable."""
+
+
+class PaginationError(ApiError):
     """The cursor would make the tap loop or stop early."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from tap_openai_audit.errors import MalformedResponse
+from tap_openai_audit.errors import UnusableEvent
 from tap_openai_audit.redact import redact
 from tap_openai_audit.storable_text import replace_unstorable
 from tap_openai_audit.timeutil import to_rfc3339
@@ -31,7 +31,7 @@ def check_event(event: object, request_id: str) -> Event:
     second: some JSON encoders write every number that way.
 
     Raises:
-        MalformedResponse: the event is not an object, its `id` or `type` is not a string, or
+        UnusableEvent: the event is not an object, its `id` or `type` is not a string, or
             its `effective_at` is not a whole number of seconds in years 1 to 9999. The
             message names the event id and the request id.
     """
@@ -60,7 +60,7 @@ def check_event(event: object, request_id: str) -> Event:
 
 def _refuse(request_id: str, what: str) -> NoReturn:
     msg = f"GET /organization/audit_logs (request id {request_id}) returned {what}.{_REPORT}"
-    raise MalformedResponse(msg)
+    raise UnusableEvent(msg)
 
 
 # Nothing is lost: the bookmark never moved past the window that holds the event.

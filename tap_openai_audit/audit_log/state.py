@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tap_openai_audit.audit_log.scopes import SCOPES, Scope, partition
-from tap_openai_audit.errors import TapOpenAIAuditError
+from tap_openai_audit.errors import UnreadableStateError
 from tap_openai_audit.timeutil import parse_rfc3339, to_rfc3339, to_unix_ceiling
 
 if TYPE_CHECKING:
@@ -34,10 +34,6 @@ _HOW_TO_FIX = (
     "Fix it, or clear it (`meltano state clear <state id>`, or run without --state) to read "
     "again from start_date."
 )
-
-
-class UnreadableStateError(TapOpenAIAuditError):
-    """The incoming state cannot be read as this tap's state: refused before any request."""
 
 
 def upgrade_state(state: Any, *, legacy_scope: Scope) -> dict[str, Any]:  # noqa: ANN401 - any JSON

@@ -1,7 +1,7 @@
 import pytest
 
 from tap_openai_audit.audit_log.records import check_event, make_storable, to_record
-from tap_openai_audit.errors import MalformedResponse
+from tap_openai_audit.errors import UnusableEvent
 
 
 def test_payload_is_the_key_named_like_the_type_kept_whole() -> None:
@@ -67,7 +67,7 @@ def test_an_integral_float_effective_at_is_read_as_that_second() -> None:
 def test_a_wrong_id_type_or_effective_at_is_a_clear_error_naming_both_ids(
     event: object, named: str
 ) -> None:
-    with pytest.raises(MalformedResponse) as caught:
+    with pytest.raises(UnusableEvent) as caught:
         check_event(event, "req_abc123")
     message = str(caught.value)
     assert named in message

@@ -6,12 +6,8 @@ from typing import Any
 
 import pytest
 
-from tap_openai_audit.audit_log.state import (
-    UnreadableStateError,
-    move_bookmark,
-    read_bookmark,
-    upgrade_state,
-)
+from tap_openai_audit.audit_log.state import move_bookmark, read_bookmark, upgrade_state
+from tap_openai_audit.errors import UnreadableStateError
 
 V1 = {"replication_key": "effective_at", "replication_key_value": "2026-10-20T00:00:00+00:00"}
 
