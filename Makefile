@@ -72,5 +72,5 @@ emulator: venv
 	$(BIN)/openai-audit-emulator
 
 clean:
-	if [ -x $(BIN)/embedded-postgres ]; then $(BIN)/embedded-postgres stop $(PG_DEMO); $(BIN)/embedded-postgres reclaim .pg; fi
+	if [ -x $(BIN)/embedded-postgres ]; then for folder in .pg/*/; do [ ! -d "$$folder" ] || $(BIN)/embedded-postgres stop "$$folder"; done; fi
 	rm -rf $(VENV) $(MELTANO_VENV) .venv-matrix .meltano output .bench .pg
