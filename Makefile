@@ -7,7 +7,7 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 # The demo's PostgreSQL (embedded-postgres/, docs/embedded-postgres.md); the tests use .pg/test-*.
 PG_DEMO := .pg/demo
 
-.PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline emulator clean
+.PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
 $(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml requirements/constraints.txt
@@ -66,6 +66,10 @@ bench: venv
 ## bench-pipeline: 100k events through meltano run into PostgreSQL, loader defaults vs shipped
 bench-pipeline: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/bench_pipeline.py
+
+## bench-transform: 1M events, a full dbt build, then +1,000 and the incremental one (ratio <= 0.2)
+bench-transform: venv meltano
+	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/bench_transform.py
 
 ## emulator: serve the emulated audit-log API on 127.0.0.1:8787
 emulator: venv
