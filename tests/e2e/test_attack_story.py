@@ -74,7 +74,10 @@ def built(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Built]:
     schema = f"story_{uuid.uuid4().hex[:12]}"
-    env = meltano_environment(meltano_sys_dir, tmp_path_factory.mktemp("meltano"), schema)
+    scratch = tmp_path_factory.mktemp("meltano")
+    env = meltano_environment(meltano_sys_dir, scratch, schema)
+    # dbt's compiled files and logs stay this test's own: other dbt runs may share transform/.
+    env |= {"DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     with Emulator(attack_story=True) as emu:
         env |= {
             "TAP_OPENAI_AUDIT_API_URL": emu.url,
@@ -85,8 +88,8 @@ def built(
             meltano(meltano_bin, env, "run", "--install", *command)
             alerts = _rows(postgres, schema, "openai_audit__alerts")
             review = _rows(postgres, schema, "openai_audit__access_review")
-            # The rebuild is judged on its rows; the package's unit tests ran in the first.
-            rebuild = {**env, "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+            # The rebuild is judged on its rows; the package's tests ran in the first build.
+            rebuild = {**env, "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test test"}
             meltano(meltano_bin, rebuild, "run", "dbt-postgres:build")
             served = emu.ground_truth() + emu.ground_truth(tenant_only=True)
             yield Built(
