@@ -10,10 +10,8 @@ with changes as (
         id,
         effective_at,
         payload -> 'changes_requested' as changes_requested,
-        coalesce(
-            nullif(actor_user_id, ''), nullif(actor_service_account_id, ''), nullif(actor_email, '')
-        ) as actor
-    from {{ ref('stg_openai_audit__events') }}
+        actor
+    from {{ ref('int_openai_audit__detection_events') }}
     where type = 'organization.updated'
 
 )

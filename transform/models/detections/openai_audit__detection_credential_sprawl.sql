@@ -12,11 +12,9 @@ with matches as (
     select
         id,
         effective_at,
-        coalesce(
-            nullif(actor_user_id, ''), nullif(actor_service_account_id, ''), nullif(actor_email, '')
-        ) as burst_key,
-        coalesce(nullif(object_id, ''), id) as value
-    from {{ ref('stg_openai_audit__events') }}
+        actor as burst_key,
+        coalesce(object_id, id) as value
+    from {{ ref('int_openai_audit__detection_events') }}
     where
         type in (
             'api_key.created',

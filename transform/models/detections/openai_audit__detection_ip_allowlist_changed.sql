@@ -10,10 +10,8 @@ with changes as (
         type,
         effective_at,
         object_id,
-        coalesce(
-            nullif(actor_user_id, ''), nullif(actor_service_account_id, ''), nullif(actor_email, '')
-        ) as actor
-    from {{ ref('stg_openai_audit__events') }}
+        actor
+    from {{ ref('int_openai_audit__detection_events') }}
     where
         type in (
             'ip_allowlist.config.deactivated',

@@ -10,9 +10,9 @@ with matches as (
     select
         id,
         effective_at,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as burst_key,
-        nullif(ip_address, '') as value
-    from {{ ref('stg_openai_audit__events') }}
+        login_key as burst_key,
+        ip_address as value
+    from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.failed'
 
 ),

@@ -10,8 +10,8 @@ with failures as (
     select
         id,
         effective_at,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as login_key
-    from {{ ref('stg_openai_audit__events') }}
+        login_key
+    from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.failed'
 
 ),

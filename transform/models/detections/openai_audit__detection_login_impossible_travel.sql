@@ -2,45 +2,26 @@
 {#- Two consecutive located login.succeeded of one login key (consecutive among the key's
     located logins, in (effective_at, id) order) more than `min_km` apart at more than `min_kmh`.
     Two logins in the same second are infinitely fast. One alert per such pair, completed by its
-    second login.
-
-    Coordinates are read from actor.session.ip_address_details with the macro staging uses for
-    its latitude and longitude (a JSON number or a numeric string), so that this model's unit
-    tests can give both shapes; out of range or (0, 0) is unknown, as in staging. Distances are
-    rounded to the metre, so that a pair exactly at the threshold does not fire on
-    floating-point noise. -#}
+    second login. Distances are rounded to the metre, so that a pair exactly at the threshold
+    does not fire on floating-point noise. -#}
 {%- set min_km = var('openai_audit_impossible_travel_min_km') %}
 {%- set min_kmh = var('openai_audit_impossible_travel_min_kmh') %}
 
-with logins as (
+with located as (
 
-    select
-        id,
-        effective_at,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as login_key,
-        {{ openai_audit_json_numeric('actor', ['session', 'ip_address_details', 'latitude']) }}
-            as latitude,
-        {{ openai_audit_json_numeric('actor', ['session', 'ip_address_details', 'longitude']) }}
-            as longitude
-    from {{ ref('stg_openai_audit__events') }}
-    where type = 'login.succeeded'
-
-),
-
-located as (
-
+    -- int_openai_audit__login_events leaves the coordinates of an unknown location null
     select
         id,
         effective_at,
         login_key,
-        latitude::double precision as latitude,
-        longitude::double precision as longitude
-    from logins
+        latitude,
+        longitude
+    from {{ ref('int_openai_audit__login_events') }}
     where
-        login_key is not null
-        and latitude between -90 and 90
-        and longitude between -180 and 180
-        and not (latitude = 0 and longitude = 0)
+        type = 'login.succeeded'
+        and login_key is not null
+        and latitude is not null
+        and longitude is not null
 
 ),
 

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 {#- login.succeeded of one login key from at least `min_countries` distinct countries within the
-    window. Events without a country are ignored (staging trims and upper-cases it). One alert
-    per burst of the key's located logins (no gap longer than the window), detected at the login
-    that first brings a window to the threshold. -#}
+    window. Events without a country are ignored; countries are compared trimmed and
+    upper-cased (int_openai_audit__login_events). One alert
+    per burst of the key's logins with a country (no gap longer than the window), detected at
+    the login that first brings a window to the threshold. -#}
 {%- set min_countries = var('openai_audit_many_countries_min_countries') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_many_countries_window_hours') | int) ~ " hours'" %}
 
@@ -11,9 +12,9 @@ with matches as (
     select
         id,
         effective_at,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as burst_key,
-        upper(nullif(trim(country), '')) as value
-    from {{ ref('stg_openai_audit__events') }}
+        login_key as burst_key,
+        country as value
+    from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.succeeded'
 
 ),

@@ -11,9 +11,9 @@ with matches as (
     select
         id,
         effective_at,
-        nullif(ip_address, '') as burst_key,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as value
-    from {{ ref('stg_openai_audit__events') }}
+        ip_address as burst_key,
+        login_key as value
+    from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.failed'
 
 ),

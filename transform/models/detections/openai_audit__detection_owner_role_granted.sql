@@ -13,13 +13,11 @@ with grants as (
         effective_at,
         project_id,
         object_id,
-        coalesce(
-            nullif(actor_user_id, ''), nullif(actor_service_account_id, ''), nullif(actor_email, '')
-        ) as actor,
+        actor,
         payload -> 'changes_requested' -> 'role' as requested_role,
         payload -> 'data' -> 'role' as data_role,
         payload -> 'data' ->> 'email' as invited_email
-    from {{ ref('stg_openai_audit__events') }}
+    from {{ ref('int_openai_audit__detection_events') }}
     where type in ('user.added', 'user.updated', 'invite.sent')
 
 ),
@@ -45,7 +43,7 @@ named as (
 select
     md5('owner_role_granted:' || id) as alert_id,
     'owner_role_granted'::text as detection_id,
-    (case when nullif(project_id, '') is null then 'high' else 'medium' end)::text as severity,
+    (case when project_id is null then 'high' else 'medium' end)::text as severity,
     effective_at as detected_at,
     actor,
     array[id]::text[] as event_ids,
@@ -54,7 +52,7 @@ select
         coalesce(actor, 'an unknown actor'),
         coalesce(invited_email, object_id, 'an unknown user'),
         type,
-        case when nullif(project_id, '') is not null then ' in project ' || project_id else '' end
+        case when project_id is not null then ' in project ' || project_id else '' end
     ) as summary
 from named
 where lower(btrim(role, E' \t\r\n')) = 'owner'

@@ -8,10 +8,8 @@ with changes as (
         id,
         type,
         effective_at,
-        coalesce(
-            nullif(actor_user_id, ''), nullif(actor_service_account_id, ''), nullif(actor_email, '')
-        ) as actor
-    from {{ ref('stg_openai_audit__events') }}
+        actor
+    from {{ ref('int_openai_audit__detection_events') }}
     where
         type in (
             'tenant.sso_connection.created',
