@@ -1,15 +1,19 @@
 """Someone else's Meltano project: the README's steps, the built wheel, PostgreSQL at the end.
 
-`meltano init` makes a new project in a temporary folder; the extractor and loader definitions
-are pasted from the README's "Add it to your Meltano project" (only `pip_url` points at the
-wheel just built instead of the git URL); then the README's commands run, with the emulator as
-the API. Only Meltano itself comes from this repository (`.venv-meltano`): not its
-`meltano.yml`, its `.meltano/` or its plugin virtualenvs.
+`meltano init` makes a new project in a temporary folder; everything the README's "Add it to
+your Meltano project" says to paste goes in as it stands (plugins, jobs, schedules, and the dbt
+project's files in `transform/`), with three local stand-ins: `pip_url` is the wheel just built
+instead of the git URL, `packages.yml` installs this checkout's `transform/` instead of the git
+tag, and the schema is the test's own. Then the README's commands run, in order, with the
+emulator as the API: they end in the two jobs, and the jobs end in `dbt-postgres:build`. Only
+Meltano itself comes from this repository (`.venv-meltano`): not its `meltano.yml`, its
+`.meltano/` or its plugin virtualenvs.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +37,24 @@ README = (PROJECT_ROOT / "README.md").read_text("utf-8")
 SECTION = README.split("\n## Add it to your Meltano project\n", 1)[1].split("\n## ", 1)[0]
 
 
+def pasted_project() -> dict[str, Any]:
+    """The README's block to paste into `meltano.yml`: plugins, jobs and schedules."""
+    blocks = re.findall(r"```yaml\n(.*?)```", SECTION, flags=re.DOTALL)
+    (block,) = [b for b in blocks if b.startswith("plugins:")]
+    pasted: dict[str, Any] = yaml.safe_load(block)
+    return pasted
+
+
 def pasted_plugins() -> dict[str, Any]:
     """The `plugins:` mapping of the README's block to paste."""
-    (block,) = re.findall(r"```yaml\n(.*?)```", SECTION, flags=re.DOTALL)
-    plugins: dict[str, Any] = yaml.safe_load(block)["plugins"]
+    plugins: dict[str, Any] = pasted_project()["plugins"]
     return plugins
+
+
+def pasted_files() -> dict[str, dict[str, Any]]:
+    """The files the README gives whole, by the path named in their first line (`# path`)."""
+    blocks = re.findall(r"```yaml\n# (\S+)\n(.*?)```", SECTION, flags=re.DOTALL)
+    return {path: yaml.safe_load(body) for path, body in blocks}
 
 
 def readme_commands() -> list[str]:
@@ -49,13 +66,47 @@ def readme_commands() -> list[str]:
 def test_the_readme_pins_the_git_url_to_this_version() -> None:
     from tap_openai_audit import __version__  # noqa: PLC0415 - only this test needs it
 
-    (extractor,) = pasted_plugins()["extractors"]
+    extractor, _reconcile = pasted_plugins()["extractors"]
     assert extractor["pip_url"].endswith(f".git@v{__version__}")
+    (package,) = pasted_files()["transform/packages.yml"]["packages"]
+    assert package["revision"] == f"v{__version__}"
     assert readme_commands() == [
         "meltano install",
         "meltano invoke tap-openai-audit --test",
-        "meltano run tap-openai-audit target-postgres",
+        "meltano invoke dbt-postgres:deps",
+        "meltano run openai-audit-to-postgres",
+        "meltano run openai-audit-reconcile-to-postgres",
     ]
+
+
+def test_the_pasted_jobs_and_schedules_are_meltano_ymls() -> None:
+    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text("utf-8"))
+    pasted = pasted_project()
+    assert pasted["jobs"] == project["jobs"]
+    assert pasted["schedules"] == project["schedules"]
+    names = {p["name"] for kind in pasted["plugins"].values() for p in kind}
+    assert names == {
+        "tap-openai-audit",
+        "tap-openai-audit-reconcile",
+        "target-postgres",
+        "dbt-postgres",
+    }
+
+
+def _write_transform_project(project: Path, schema: str) -> None:
+    """The README's `transform/` files, installing this checkout's package instead of the tag."""
+    for relative, pasted in pasted_files().items():
+        content = pasted
+        if relative == "transform/packages.yml":
+            content = {"packages": [{"local": str(PROJECT_ROOT / "transform")}]}
+        if relative == "transform/dbt_project.yml":
+            content["vars"]["openai_audit_schema"] = schema
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(content, sort_keys=False), "utf-8")
+    profile = project / "transform" / "profiles" / "postgres" / "profiles.yml"
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "transform" / "profiles" / "postgres" / "profiles.yml", profile)
 
 
 def test_a_new_meltano_project_runs_the_wheel_into_postgres(
@@ -65,39 +116,61 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     env = meltano_environment(tmp_path / "unused", tmp_path, schema)
     for name in ("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI", "MELTANO_ENVIRONMENT"):
         del env[name]  # the new project's own `.meltano/` and system database
+    for name in ("DBT_POSTGRES_SCHEMA", "DBT_POSTGRES_SOURCE_SCHEMA"):
+        del env[name]  # the pasted project says where the tables are and the models go
     meltano(meltano_bin, env, "init", "acme-elt", "--no-usage-stats", project=tmp_path)
     project = tmp_path / "acme-elt"
     definition = yaml.safe_load((project / "meltano.yml").read_text("utf-8"))
-    plugins = pasted_plugins()
-    plugins["extractors"][0]["pip_url"] = str(dists.wheel)
-    definition["plugins"] = plugins
+    pasted = pasted_project()
+    pasted["plugins"]["extractors"][0]["pip_url"] = str(dists.wheel)
+    definition |= pasted
     (project / "meltano.yml").write_text(yaml.safe_dump(definition, sort_keys=False), "utf-8")
+    _write_transform_project(project, schema)
+    models = f"{schema}_models"
 
     with Emulator() as emu:
         env |= {
             "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
             "TAP_OPENAI_AUDIT_API_URL": emu.url,
+            "DBT_POSTGRES_SCHEMA": models,
         }
         try:
             outputs = [
                 meltano(meltano_bin, env, *c.split()[1:], project=project)
                 for c in readme_commands()
             ]
+            schedules = meltano(meltano_bin, env, "schedule", "list", project=project)
             ids = [
                 row[0]
                 for row in postgres.execute(
                     sql.SQL("select id from {}.audit_logs").format(sql.Identifier(schema))
                 )
             ]
+            (staged,) = postgres.execute(
+                sql.SQL("select count(*) from {}.stg_openai_audit__events").format(
+                    sql.Identifier(models)
+                )
+            ).fetchone() or (None,)
+            alerts = postgres.execute(
+                sql.SQL("select detection_id from {}.openai_audit__alerts").format(
+                    sql.Identifier(models)
+                )
+            ).fetchall()
             organization = {e["id"] for e in emu.ground_truth()}
             tenant = {e["id"] for e in emu.ground_truth(tenant_only=True)}
         finally:
-            postgres.execute(
-                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
-            )
+            for name in (schema, models):
+                postgres.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name))
+                )
     assert "Connection test passed" in outputs[1]
     assert len(ids) == len(set(ids))
     assert organization <= set(ids) <= organization | tenant
+    # Both jobs ended in dbt-postgres:build over the tables they loaded.
+    assert staged == len(ids)
+    assert alerts  # the default organization holds every event type, IP allowlist changes too
+    assert "openai-audit-hourly" in schedules
+    assert "openai-audit-reconcile-daily" in schedules
     # The plugin's virtualenv holds the tap and its dependencies, not the emulator.
     venv = project / ".meltano" / "extractors" / "tap-openai-audit" / "venv"
     assert (venv / "bin" / "tap-openai-audit").exists()
@@ -110,8 +183,17 @@ def test_the_pasted_settings_are_the_ones_meltano_yml_declares() -> None:
     # block equal to meltano.yml (scripts/sync_settings.py rewrites both).
     project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text("utf-8"))
     (ours,) = [e for e in project["plugins"]["extractors"] if e["name"] == "tap-openai-audit"]
-    (pasted,) = pasted_plugins()["extractors"]
+    pasted, _reconcile = pasted_plugins()["extractors"]
     assert [(s["name"], s["kind"]) for s in pasted["settings"]] == [
         (s["name"], s["kind"]) for s in ours["settings"]
     ], "run `.venv/bin/python scripts/sync_settings.py`"
     assert pasted["capabilities"] == ours["capabilities"]
+    # The dbt utility as meltano.yml defines it: the settings meltano-dbt-ext reads by their
+    # `env:` names, with the same values, and every connection setting.
+    (dbt,) = project["plugins"]["utilities"]
+    (pasted_dbt,) = pasted_plugins()["utilities"]
+    assert pasted_dbt["pip_url"] == dbt["pip_url"]
+    assert [s["name"] for s in pasted_dbt["settings"]] == [s["name"] for s in dbt["settings"]]
+    for ours_setting, pasted_setting in zip(dbt["settings"], pasted_dbt["settings"], strict=True):
+        for key in ("kind", "env", "value"):
+            assert pasted_setting.get(key) == ours_setting.get(key), (ours_setting["name"], key)
