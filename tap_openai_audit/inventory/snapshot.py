@@ -10,6 +10,10 @@ An organization may lack a list (groups, RBAC roles, certificates...) or the key
 permission: a 403 or 404 on a top-level list, or a 403 on a child list, skips that stream and
 every stream that needs its ids, for this run (`StreamSkipped`). A 404 on one parent's child
 list means that parent went away while the run read it: it has no children in the snapshot.
+When the child list of every parent (two or more) answers 404, the parents did not all go
+away at once: the list itself is missing (an API change, a feature the organization lacks),
+and the stream is skipped like a refused top-level list, instead of activating an empty
+snapshot that would mark every row of it deleted.
 """
 
 from __future__ import annotations
@@ -124,7 +128,8 @@ class Snapshot:
                 )
             )
         except (Forbidden, NotFound) as refusal:
-            # NotFound reaches here from a top-level list only (see `_read_one`).
+            # NotFound reaches here from a top-level list, or from a child list that every
+            # parent's request answered with 404 (see `_read`).
             status = 403 if isinstance(refusal, Forbidden) else 404
             self._skip(StreamSkipped(endpoint.stream, status, endpoint.stream, refusal.where))
 
@@ -142,8 +147,9 @@ class Snapshot:
         archived: set[str] = set()
         jobs = self._jobs(endpoint.parent)
         concurrency = self._concurrency if len(jobs) > 1 else 1
+        gone: list[NotFound] = []  # appended from the reading threads (list.append is atomic)
         for _, pages in read_in_order(
-            jobs, partial(self._read_one, endpoint), concurrency=concurrency
+            jobs, partial(self._read_one, endpoint, gone), concurrency=concurrency
         ):
             for page in pages:
                 for label, count in page.replaced.items():
@@ -154,16 +160,21 @@ class Snapshot:
                         if source == "project" and record.get("status") == "archived":
                             archived.add(str(record["id"]))
                     yield record
+        if len(jobs) > 1 and len(gone) == len(jobs):
+            raise gone[-1]
         if source:
             self._learn(source, learned, archived)
 
-    def _read_one(self, endpoint: Endpoint, parent_ids: ParentIds) -> Iterator[Page]:
+    def _read_one(
+        self, endpoint: Endpoint, gone: list[NotFound], parent_ids: ParentIds
+    ) -> Iterator[Page]:
         """One parent's list; a child list answering 404 means that parent is gone."""
         try:
             yield from read_list(self._api, endpoint, parent_ids)
-        except NotFound:
+        except NotFound as not_found:
             if endpoint.parent is ep.TOP:
                 raise
+            gone.append(not_found)
             self._logger.info(
                 "%s: the %s %s went away during this run (its list answered HTTP 404): it has "
                 "no rows in this snapshot.",

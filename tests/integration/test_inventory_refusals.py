@@ -152,6 +152,23 @@ def test_a_404_on_one_parents_child_list_means_that_parent_is_gone(
     assert gone == [expected]
 
 
+def test_a_child_list_that_answers_404_for_every_parent_is_a_missing_list(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Every project gone at once is not what happened: the list is missing. Activating an
+    # empty snapshot would mark every row of project_roles deleted.
+    with Emulator() as emu:
+        emu.inventory.refuse("project_roles", 404)
+        projects = len(emu.inventory.items("projects") or [])
+        run = run_in_process(_config(emu))
+    assert projects > 1
+    warnings = _skip_warnings(caplog)
+    assert set(warnings) == {"project_roles"}
+    assert "HTTP 404" in warnings["project_roles"]
+    assert "project_roles" not in _activated(run)
+    assert "project_user_roles" in _activated(run)
+
+
 def test_a_refused_parent_that_is_deselected_still_skips_its_children(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
