@@ -3,6 +3,7 @@
     unique_key='id',
     incremental_strategy=var('openai_audit_incremental_strategy'),
     on_schema_change='append_new_columns',
+    post_hook="{{ openai_audit_analyze_once() }}",
     indexes=[
         {'columns': ['id'], 'unique': True},
         {'columns': ['loaded_at']},
@@ -30,9 +31,8 @@ events as (
     {%- if is_incremental() %}
         -- `>=`: the last batch of the previous build is merged again (same rows, same result),
         -- so that a batch the loader was still writing then is not skipped
-        and coalesce(_sdc_batched_at, _sdc_received_at, _sdc_extracted_at) >= (
-            select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }}
-        )
+        and coalesce(_sdc_batched_at, _sdc_received_at, _sdc_extracted_at)
+            >= {{ openai_audit_loaded_since() }}
     {%- endif %}
 
 ),
