@@ -154,16 +154,6 @@ def wipe(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def running(folder: Path) -> Iterator[Server]:
-    """The server of `folder`, stopped on the way out whatever happens."""
-    server = start(folder)
-    try:
-        yield server
-    finally:
-        stop(folder)
-
-
 def claim(parent: Path, prefix: str) -> Path:
     """A new folder under `parent` owned by this process, for `reclaim` to find if it dies."""
     parent.mkdir(parents=True, exist_ok=True)
