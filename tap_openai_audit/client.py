@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -130,6 +131,10 @@ class ApiClient:
         self._retry = retry or RetryPolicy()
         self._gate = gate or RateGate()
         self._local = threading.local()
+        # Every thread's session, closed with the client (or at exit): their sockets are
+        # closed, never left to the garbage collector (a ResourceWarning each).
+        self._sessions: list[requests.Session] = []
+        weakref.finalize(self, _close_all, self._sessions)
         self._proxies: dict[str, str] | None = None
         self._date_lock = threading.Lock()
         self._answered = False
@@ -283,7 +288,14 @@ class ApiClient:
                 }
             )
             self._local.session = session
+            with self._date_lock:
+                self._sessions.append(session)
         return session
+
+
+def _close_all(sessions: list[requests.Session]) -> None:
+    while sessions:
+        sessions.pop().close()
 
 
 def parse_http_date(header: str | None) -> int | None:

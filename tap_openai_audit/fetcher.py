@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 PAGES_BUFFERED_PER_WINDOW = 8
 WINDOWS_AHEAD_PER_WORKER = 2
 _POLL_SECONDS = 0.2
+# How long stopping early waits for requests in flight (a retry's back-off is not waited for).
+STOP_WAIT_SECONDS = 5.0
 _EXHAUSTED = object()
 
 PageT = TypeVar("PageT")
@@ -88,16 +91,26 @@ class _ConcurrentReader(Generic[JobT, PageT]):
         for worker in workers:
             worker.start()
         ahead: deque[_Job[JobT, PageT]] = deque()
+        signalled = False
         try:
             self._schedule(ahead, self._concurrency * WINDOWS_AHEAD_PER_WORKER)
             while ahead:
                 job = ahead.popleft()
                 yield job.key, self._drain(job)
                 self._schedule(ahead, 1)
+        except (SystemExit, KeyboardInterrupt):
+            signalled = True  # the process ends now, and its daemon threads with it
+            raise
         finally:
             self._stop.set()
             for _ in workers:
                 self._work.put(None)
+            if not signalled:
+                # A request in flight ends before its session is closed (see client.py):
+                # its socket is then closed too, not left to the garbage collector.
+                deadline = time.monotonic() + STOP_WAIT_SECONDS
+                for worker in workers:
+                    worker.join(max(0.0, deadline - time.monotonic()))
 
     def _schedule(self, ahead: deque[_Job[JobT, PageT]], count: int) -> None:
         for _ in range(count):

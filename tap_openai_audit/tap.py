@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import (
+    AbortedSyncFailedException,
+    AbortedSyncPausedException,
+    ConfigValidationError,
+    MaxRecordsLimitException,
+)
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
-from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_openai_audit.audit_log.ledger import AuditLogReadsStream
-from tap_openai_audit.audit_log.pages import AuditLogClient
 from tap_openai_audit.audit_log.state import upgrade_state
 from tap_openai_audit.audit_log.stream import AuditLogsStream
 from tap_openai_audit.client import ApiClient
+from tap_openai_audit.errors import TapOpenAIAuditError
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 from tap_openai_audit.inventory.snapshot import Snapshot
 from tap_openai_audit.inventory.stream import SnapshotStream
+from tap_openai_audit.output import BatchingWriter
 from tap_openai_audit.settings import (
     CONFIG_SCHEMA,
     LEGACY_TENANT_ONLY,
@@ -28,18 +33,43 @@ from tap_openai_audit.settings import (
     request_settings,
 )
 from tap_openai_audit.storable_text import ReplacementTally
-from tap_openai_audit.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
     from types import FrameType
 
-    import click
     from singer_sdk import Stream
 
     from tap_openai_audit.audit_log.scopes import Scope
 
 
 STREAM_ORDER = ("audit_logs", "audit_log_reads", *(endpoint.stream for endpoint in ENDPOINTS))
+
+# What the SDK's `Stream.sync` logs at ERROR before re-raising any exception of a stream.
+SDK_SYNC_ERROR = "An unhandled error occurred while syncing '%s'"
+
+
+class _OwnErrorsOnce(logging.Filter):
+    """Drops the SDK's line about a failed stream where it says nothing true or useful.
+
+    - The failure is one of the tap's own: the command line reports it as one line of its
+      own (`cli.py`), which says what failed and what to do.
+    - `--test` stopped the stream at its first record, as it is meant to: that is no error.
+
+    Any other exception keeps the SDK's line (and its traceback, from the SDK's CLI).
+    """
+
+    @override
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != SDK_SYNC_ERROR:
+            return True
+        error = sys.exc_info()[1]
+        stopped_at_limit = isinstance(
+            error, (AbortedSyncFailedException, AbortedSyncPausedException)
+        ) and isinstance(error.__cause__, MaxRecordsLimitException)
+        return not (isinstance(error, TapOpenAIAuditError) or stopped_at_limit)
+
+
+_OWN_ERRORS_ONCE = _OwnErrorsOnce()
 
 
 class TapOpenAIAudit(Tap):
@@ -48,8 +78,9 @@ class TapOpenAIAudit(Tap):
     name = "tap-openai-audit"
     package_name = "tap-openai-audit"
     config_jsonschema = CONFIG_SCHEMA
-    # msgspec writes the same records as the default simplejson writer, about twice as fast.
-    message_writer_class = MsgSpecWriter
+    # The SDK's msgspec writer (the same records as its default simplejson writer, about twice
+    # as fast), writing RECORD lines in batches (see output.py).
+    message_writer_class = BatchingWriter
 
     # No BATCH: a batch file is announced after its records were read, so a STATE written per
     # window could get ahead of records not yet delivered.
@@ -79,14 +110,52 @@ class TapOpenAIAudit(Tap):
             )
             sys.exit(128 + signum)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
-        """Build the tap; no request is sent until a stream is read."""
+    def __init__(self, *, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
+        """Build the tap; no request is sent until a stream is read.
+
+        Raises:
+            ConfigValidationError: a setting with a wrong type or value, or settings that
+                contradict each other (`end_date` before `start_date`), each named in one line,
+                when `validate_config` (the SDK checks the types first, then the tap the rest).
+        """
         self._api_lock = threading.Lock()
         self._api: ApiClient | None = None
         # Every stream counts here the strings it made storable: one warning per run.
         self.replacements = ReplacementTally()
         self._snapshot: Snapshot | None = None
-        super().__init__(*args, **kwargs)
+        super().__init__(validate_config=validate_config, **kwargs)
+        self._warn_about_setting_names()
+        if validate_config:
+            self._check_settings()
+
+    def _warn_about_setting_names(self) -> None:
+        """One warning for `tenant_only`, one naming every setting this version does not know."""
+        if self.config.get(LEGACY_TENANT_ONLY) is not None:
+            self.logger.warning(
+                "The setting tenant_only is no longer read: every run reads the scopes in "
+                '`scopes` (default both). tenant_only: true is read as scopes: ["tenant"]; '
+                "remove tenant_only from the config."
+            )
+        unknown = sorted(
+            name
+            for name in self.config
+            if name not in self.config_jsonschema["properties"] and name != LEGACY_TENANT_ONLY
+        )
+        if unknown:
+            self.logger.warning(
+                "Settings this version does not know are ignored: %s. Check their spelling.",
+                ", ".join(unknown),
+            )
+
+    def _check_settings(self) -> None:
+        """What the config schema cannot say: each problem one line naming its setting."""
+        try:
+            Settings.from_config(self.config, require_key=False)
+        except ValueError as exc:
+            summary = "Config validation failed"
+            raise ConfigValidationError(
+                summary, errors=str(exc).splitlines(), schema=self.config_jsonschema
+            ) from None
 
     def api_client(self) -> ApiClient:
         """The run's one HTTP client: every stream shares its retry policy and 429 gate.
@@ -129,36 +198,37 @@ class TapOpenAIAudit(Tap):
     @property
     @override
     def streams(self) -> dict[str, Stream]:
-        """The streams in the order of `discover_streams`, not the SDK's order by name.
+        """The SDK's streams (`load_streams`, catalog applied), in the order of `STREAM_ORDER`.
 
-        `sync_all` reads them in this order: parents come before their children, so a child
-        reads the parent ids its parent's stream just noted instead of listing them again.
+        `sync_all` reads them in this order. `load_streams`, which the SDK marks final, sorts
+        them by name, which would read `audit_log_reads` before the stream that writes its
+        rows, and children before their parents: `project_users` would list every project
+        again instead of using the ids the `projects` stream just read.
         """
         streams = super().streams
-        rank = {name: index for index, name in enumerate(STREAM_ORDER)}
-        ordered = sorted(streams, key=lambda name: rank.get(name, len(rank)))
-        if list(streams) != ordered:
-            reordered = {name: streams[name] for name in ordered}
-            streams.clear()  # the SDK's own cache, reordered in place
-            streams.update(reordered)
-        return streams
+        return {name: streams[name] for name in sorted(streams, key=_rank)}
 
     @override
     def discover_streams(self) -> list[Stream]:
-        # audit_logs first: it writes the ledger's rows as its windows complete.
-        return [
+        ledger = AuditLogReadsStream(self, report_replacements=self.report_replacements)
+        streams: list[Stream] = [
+            # It writes the ledger's rows as its windows complete.
             AuditLogsStream(
                 self,
                 api=self.api_client,
+                ledger=ledger,
                 replacements=self.replacements,
                 report_replacements=self.report_replacements,
             ),
-            AuditLogReadsStream(self, report_replacements=self.report_replacements),
+            ledger,
             *(
                 SnapshotStream(self, endpoint, self.inventory_snapshot, self.report_replacements)
                 for endpoint in ENDPOINTS
             ),
         ]
+        for stream in streams:
+            stream.logger.addFilter(_OWN_ERRORS_ONCE)  # once per logger: the filter is one
+        return streams
 
     @override
     def load_state(self, state: dict[str, Any]) -> None:
@@ -172,64 +242,9 @@ class TapOpenAIAudit(Tap):
         )
         super().load_state(upgrade_state(state, legacy_scope=legacy_scope))
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=False)
-        if self.config.get(LEGACY_TENANT_ONLY) is not None:
-            self.logger.warning(
-                "The setting tenant_only is no longer read: every run reads the scopes in "
-                '`scopes` (default both). tenant_only: true is read as scopes: ["tenant"]; '
-                "remove tenant_only from the config."
-            )
-        unknown = sorted(
-            name
-            for name in self.config
-            if name not in self.config_jsonschema["properties"] and name != LEGACY_TENANT_ONLY
-        )
-        if unknown:
-            self.logger.warning(
-                "Settings this version does not know are ignored: %s. Check their spelling.",
-                ", ".join(unknown),
-            )
-        if not errors:
-            try:
-                Settings.from_config(self.config, require_key=False)
-            except ValueError as exc:
-                errors = str(exc).splitlines()
-        if errors and raise_errors:
-            summary = "Config validation failed"
-            raise ConfigValidationError(summary, errors=errors, schema=self.config_jsonschema)
-        return errors
 
-    @override
-    @classmethod
-    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
-        """`--test`: one cheap request that says whether the key and the URL work.
+_RANK = {name: index for index, name in enumerate(STREAM_ORDER)}
 
-        Not the SDK's `run_connection_test`, which syncs every stream up to its first record:
-        on a first sync that means finding where the history begins (about 31 requests) and
-        reading a window. `meltano config test` already does that (it runs a sync and stops
-        at the first record); `--test` is the quick check before it.
-        """
-        if value != CliTestOptionValue.All.value:  # "schema" and "disabled" keep the SDK's
-            super().cb_test(ctx, param, value)
-            return
-        config = ctx.params.get("config")
-        tap = cls(
-            config=None if config is None else config.config,
-            parse_env_config=False if config is None else config.parse_env,
-            validate_config=True,
-        )
-        settings = request_settings(tap.config)
-        page = AuditLogClient(tap.api_client()).fetch([("limit", "1")])
-        latest = (
-            f"an event of {to_rfc3339(page.events[0]['effective_at'])}"
-            if page.events
-            else "no events yet"
-        )
-        tap.logger.info(
-            "Connection test passed: %s accepted the Admin API key and answered with %s.",
-            settings.api_url,
-            latest,
-        )
-        ctx.exit()
+
+def _rank(name: str) -> int:
+    return _RANK.get(name, len(_RANK))

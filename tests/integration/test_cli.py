@@ -15,12 +15,31 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def test_connection_test_passes_with_one_request(emulator: Emulator, tmp_path: Path) -> None:
-    run = run_cli(tmp_path, base_config(emulator.url), args=("--test",))
+def _problem_lines(stderr: str) -> list[str]:
+    """The lines a user would notice: errors, warnings and Python's own warnings."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if "| ERROR" in line or "| WARNING" in line or "Warning" in line
+    ]
+
+
+def test_connection_test_reads_one_record_of_each_stream_quietly(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The SDK's --test (run_connection_test): every stream up to its first record. Python's
+    # ResourceWarnings are shown, to prove that no socket or file is left open.
+    env = {"PYTHONWARNINGS": "always::ResourceWarning"}
+    run = run_cli(tmp_path, base_config(emulator.url), args=("--test",), env=env)
     assert run.returncode == 0, run.stderr
-    assert "Connection test passed" in run.stderr
-    assert emulator.data_request_count == 1
-    assert run.records == []
+    assert _problem_lines(run.stderr) == []
+    per_stream: dict[str, int] = {}
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            per_stream[message["stream"]] = per_stream.get(message["stream"], 0) + 1
+    assert per_stream["audit_logs"] == 1
+    assert set(per_stream.values()) == {1}
+    assert not [m for m in run.messages if m["type"] == "ACTIVATE_VERSION"]  # no snapshot ended
 
 
 def test_connection_test_says_plainly_when_the_key_is_refused(
@@ -29,11 +48,47 @@ def test_connection_test_says_plainly_when_the_key_is_refused(
     config = {**base_config(emulator.url), "admin_api_key": "sk-admin-not-the-right-one-1234"}
     run = run_cli(tmp_path, config, args=("--test",))
     assert run.returncode == 1
-    assert "401" in run.stderr
-    assert "Admin API key" in run.stderr
+    [line] = _problem_lines(run.stderr)  # the SDK's own line about the stream is left out
+    assert "401" in line
+    assert "Admin API key" in line
     assert "Traceback" not in run.stderr
     assert "sk-admin-not-the-right-one" not in run.stderr
     assert "***" not in run.stderr  # not even the masked form the API echoes back
+
+
+def _record_counts(stderr: str) -> list[tuple[str, dict[str, Any], int]]:
+    """(stream, context, value) of each `record_count` METRIC line."""
+    points = [
+        json.loads(line.split("METRIC: ", 1)[1])
+        for line in stderr.splitlines()
+        if "METRIC: " in line
+    ]
+    return [
+        (p["tags"]["stream"], p["tags"].get("context", {}), p["value"])
+        for p in points
+        if p["metric"] == "record_count"
+    ]
+
+
+def test_record_counts_carry_the_scope_they_count_and_the_ledger_is_counted(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = {
+        **base_config(emulator.url),
+        "start_date": "2026-10-29T00:00:00Z",
+        "end_date": "2026-11-01T00:00:00Z",
+    }
+    run = run_cli(tmp_path, config)
+    assert run.returncode == 0, run.stderr
+    counts = [c for c in _record_counts(run.stderr) if c[0] in {"audit_logs", "audit_log_reads"}]
+    scopes = [record["scope"] for record in run.records]
+    assert set(scopes) == {"organization", "tenant"}  # both scopes have events here
+    assert counts == [
+        ("audit_logs", {"scope": "organization"}, scopes.count("organization")),
+        ("audit_logs", {"scope": "tenant"}, scopes.count("tenant")),
+        ("audit_log_reads", {}, len(run.ledger)),
+    ]
+    assert len(run.ledger) == 2 * 3  # one row per one-day window and scope
 
 
 def test_the_key_comes_from_the_environment_with_config_env(

@@ -1,8 +1,12 @@
+import dataclasses
+import queue
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from typing_extensions import override
 
 from tap_openai_audit import fetcher
 from tap_openai_audit.audit_log.windows import Window, plan_windows
@@ -51,21 +55,50 @@ def test_a_failure_surfaces_in_its_window_after_the_earlier_ones() -> None:
 def test_memory_is_bounded_by_a_fixed_number_of_buffered_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fetcher, "PAGES_BUFFERED_PER_WINDOW", 3)
+    """Workers read ahead until every one of them waits with a full buffer, and no further."""
+    buffered, workers = 3, 4
+    monkeypatch.setattr(fetcher, "PAGES_BUFFERED_PER_WINDOW", buffered)
+    progress = threading.Condition()
     produced = 0
-    lock = threading.Lock()
+    full: set[int] = set()  # the jobs whose worker found the buffer full, a page in hand
+
+    class WatchedQueue(queue.Queue[Any]):
+        def __init__(self, window: int) -> None:
+            super().__init__(buffered)
+            self.window = window
+
+        @override
+        def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+            try:
+                super().put(item, block=block, timeout=timeout)
+            except queue.Full:
+                with progress:
+                    full.add(self.window)
+                    progress.notify_all()
+                raise
+
+    @dataclasses.dataclass
+    class WatchedJob(fetcher._Job[Window, int]):  # the reader's own buffer, watched
+        def __post_init__(self) -> None:
+            self.pages = WatchedQueue(self.key.start)
+
+    monkeypatch.setattr(fetcher, "_Job", WatchedJob)
 
     def pages(_: Window) -> Iterator[int]:
         nonlocal produced
         for page in range(50):
-            with lock:
+            with progress:
                 produced += 1
+                progress.notify_all()
             yield page
 
-    reader = read_in_order(plan_windows(0, 100, 10), pages, concurrency=4)
+    reader = read_in_order(plan_windows(0, 100, 10), pages, concurrency=workers)
     _, first_pages = next(reader)
     next(first_pages)
-    time.sleep(0.3)  # let every worker run as far ahead as it is allowed to
-    # 2 windows ahead per worker, each holding at most 3 pages (+1 in a worker's hand).
-    assert produced <= 4 * 2 * (3 + 1) + 1
+    with progress:
+        # Every worker holds a window of its own; once each has met a full buffer, none can
+        # read more until pages are taken: the count is final, and must be the bound.
+        assert progress.wait_for(lambda: len(full) == workers, timeout=30)
+        # The page taken, and per worker a full buffer plus the page it waits to put.
+        assert produced == 1 + workers * (buffered + 1)
     reader.close()

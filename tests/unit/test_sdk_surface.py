@@ -1,17 +1,26 @@
 """Canaries for the tap's use of singer-sdk internals: an SDK upgrade that changes one fails here.
 
-The tap overrides a few private SDK methods (for speed, or to fail loudly where the SDK stays
-quiet). A private method can change in any release without notice, and the override would
-then silently diverge from what the SDK now does. Each override, and each private SDK name the
-tap calls, is listed below with a digest of the SDK's source of it. When a digest stops
-matching, read the SDK's new version, re-check the tap's code named in the message, then put
-the new digest here.
+The tap uses a few private SDK names: it overrides some methods (for speed, or to fail loudly
+where the SDK stays quiet), calls others, and sets one attribute. A private name can change
+in any release without notice, and the tap would then silently diverge from what the SDK
+does. Every such name is listed in `GUARDED` with a digest of the SDK code that defines or
+uses it, and a scan of the tap's source makes sure the list is complete.
+
+The digest is of the code (the syntax tree, signatures included), not of its text: docstrings,
+comments and formatting do not count, so a cosmetic SDK release keeps it. When a digest stops
+matching, read the SDK's new code of that name, re-check the tap's code named in the message,
+then put the new digest here.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
 import inspect
+import pkgutil
+import textwrap
+from functools import cache
 from importlib import metadata as installed
 from typing import TYPE_CHECKING, Any
 
@@ -19,126 +28,221 @@ import pytest
 from singer_sdk import Tap
 from singer_sdk.streams.core import Stream as SdkStream
 
+import tap_openai_audit
 from openai_audit_emulator import generate_events
 from tap_openai_audit.audit_log.records import to_record
-from tap_openai_audit.tap import TapOpenAIAudit
+from tap_openai_audit.tap import SDK_SYNC_ERROR, TapOpenAIAudit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-# SDK name -> (sha256 of its source, first 16 hex digits; what in the tap depends on it).
+# Private SDK name -> (digest of the SDK code that defines or uses it; what in the tap relies on
+# it). Names are looked up in the SDK classes the tap's classes derive from.
 GUARDED: dict[str, tuple[str, str]] = {
-    "singer_sdk.tap_base.Tap._handle_termination": (
-        "2bb79ae47769883a",
-        "TapOpenAIAudit._handle_termination: writes the state like the SDK, then exits 128+signal",
+    "_handle_termination": (
+        "8555464cbf2b6c48",
+        (
+            "TapOpenAIAudit._handle_termination: writes the state like the SDK, then exits "
+            "128+signal instead of 0"
+        ),
     ),
-    "singer_sdk.plugin_base.PluginBase._handle_termination": (
-        "d467c7407cf55b00",
-        "TapOpenAIAudit._handle_termination: replaces the SDK's exit 0 with 128+signal",
+    "_generate_record_messages": (
+        "e575a019d244b218",
+        (
+            "AuditLogsStream._generate_record_messages: the SDK's path minus the selection "
+            "walk (about three times the record path's speed; see scripts/bench.py)"
+        ),
     ),
-    "singer_sdk.plugin_base.PluginBase._validate_config": (
-        "0584b9e347e353fa",
-        "TapOpenAIAudit._validate_config: runs the SDK's schema check first, then its own",
-    ),
-    "singer_sdk.tap_base.Tap.cb_test": (
-        "4f1ea14c3ccb8338",
-        "TapOpenAIAudit.cb_test: hands every --test value but the bare flag to the SDK",
-    ),
-    "singer_sdk.streams.core.Stream._generate_record_messages": (
-        "9b5f9fbcdedb7a1a",
-        "AuditLogsStream._generate_record_messages: the SDK's path minus the selection walk",
-    ),
-    "singer_sdk.streams.core.Stream._increment_stream_state": (
-        "cabc0edb2fd4f000",
+    "_increment_stream_state": (
+        "b4c8453fe454cc1b",
         "AuditLogsStream._increment_stream_state: a no-op, the bookmark moves per window",
     ),
-    "singer_sdk.streams.core.Stream._write_schema_message": (
-        "4077b24e5440fdef",
-        "AuditLogReadsStream.write_row (ledger.py) writes the ledger's SCHEMA once through it",
+    "_stream_version": (
+        "7525cb1dd530ecd6",
+        (
+            "SnapshotStream.get_records sets it (every RECORD's version); "
+            "AuditLogsStream._generate_record_messages reads it like the SDK's path"
+        ),
     ),
-    "singer_sdk.streams.core.Stream._write_record_message": (
-        "292b7bed39883bd9",
+    "_write_activate_version_message": (
+        "ca2e93686b13c003",
+        "SnapshotStream.get_records: ACTIVATE_VERSION after a whole snapshot",
+    ),
+    "_write_record_message": (
+        "9e0cdab653cfb378",
         "AuditLogReadsStream.write_row (ledger.py) writes each ledger row through it",
     ),
-    "singer_sdk.streams.core.Stream._write_activate_version_message": (
-        "b5295d35a81b3da6",
-        "SnapshotStream.get_records: ACTIVATE_VERSION after a whole snapshot (and _stream_version)",
-    ),
-    "singer_sdk.helpers._util.utc_now": (
-        "79d85139ddece0a3",
-        "AuditLogsStream._generate_record_messages stamps time_extracted with it",
-    ),
-    "singer_sdk.streams.core.Stream._write_state_message": (
-        "f82ecd8d16986823",
-        "AuditLogsStream._complete calls it after each completed window",
+    "_write_schema_message": (
+        "d8237a5d4848aab7",
+        "AuditLogReadsStream.write_row (ledger.py) writes the ledger's SCHEMA once through it",
     ),
 }
 
-
-def _digest(qualified_name: str) -> str:
-    module_name, class_name, attribute = qualified_name.rsplit(".", 2)
-    module = __import__(module_name, fromlist=[class_name])
-    member = inspect.getattr_static(getattr(module, class_name), attribute)
-    function = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
-    source = inspect.getsource(function)
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+_DOCSTRING_HOLDERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _project_classes() -> Iterator[type[Any]]:
-    """The tap class and every class of its streams, with their project-side bases."""
+def code_digest(source: str) -> str:
+    """sha256 (first 16 hex digits) of `source`'s syntax tree without its docstrings."""
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        if isinstance(node, _DOCSTRING_HOLDERS) and node.body:
+            first = node.body[0]
+            value = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode("utf-8")).hexdigest()[:16]
+
+
+def _tap_classes() -> list[type[Any]]:
+    """The tap, its message writer and its streams' classes: whatever derives from the SDK."""
     tap = TapOpenAIAudit(config={}, parse_env_config=False, validate_config=False)
-    seen: set[type[Any]] = set()
-    classes: list[type[Any]] = [TapOpenAIAudit, *(type(s) for s in tap.streams.values())]
-    for cls in classes:
-        for base in cls.__mro__:
-            if base.__module__.startswith("tap_openai_audit") and base not in seen:
-                seen.add(base)
-                yield base
+    found = [TapOpenAIAudit, TapOpenAIAudit.message_writer_class]
+    found += [type(stream) for stream in tap.streams.values()]
+    return list(dict.fromkeys(found))
 
 
-def _sdk_definition(cls: type[Any], name: str) -> str | None:
-    """`module.Class.name` of the SDK method that `cls.name` overrides, if any."""
-    for base in cls.__mro__[1:]:
-        if base.__module__.startswith("singer_sdk.") and name in vars(base):
-            return f"{base.__module__}.{base.__qualname__}.{name}"
-    return None
+@cache
+def _sdk_bases() -> tuple[type[Any], ...]:
+    bases = (base for cls in _tap_classes() for base in cls.__mro__)
+    return tuple(dict.fromkeys(b for b in bases if b.__module__.startswith("singer_sdk")))
 
 
-def _private_overrides() -> Iterator[tuple[str, str]]:
-    for cls in _project_classes():
-        for name, member in vars(cls).items():
-            is_method = inspect.isfunction(member) or isinstance(
-                member, (classmethod, staticmethod, property)
-            )
-            if is_method and name.startswith("_") and not name.startswith("__"):
-                sdk_name = _sdk_definition(cls, name)
-                if sdk_name is not None:
-                    yield f"{cls.__qualname__}.{name}", sdk_name
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
 
 
-@pytest.mark.parametrize("sdk_name", sorted(GUARDED))
-def test_the_sdk_source_under_each_override_is_the_one_checked(sdk_name: str) -> None:
-    expected, depends = GUARDED[sdk_name]
-    actual = _digest(sdk_name)
-    assert actual == expected, (
-        f"singer-sdk {installed.version('singer-sdk')} changed {sdk_name}. "
-        f"Re-check {depends}; then set its digest here to {actual!r}."
+def _names_in(node: ast.AST) -> set[str]:
+    """Every name `node` defines or uses: functions, attributes, variables."""
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(sub.name)
+        elif isinstance(sub, ast.Attribute):
+            names.add(sub.attr)
+        elif isinstance(sub, ast.Name):
+            names.add(sub.id)
+    return names
+
+
+def _functions_of(base: type[Any]) -> Iterator[tuple[str, str, frozenset[str]]]:
+    """(qualified name, source, names it defines or uses) of each function of an SDK class."""
+    for name, member in vars(base).items():
+        function = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
+        if isinstance(function, property):
+            function = function.fget
+        if inspect.isfunction(function):
+            source = textwrap.dedent(inspect.getsource(function))
+            qualified = f"{base.__module__}.{base.__qualname__}.{name}"
+            yield qualified, source, frozenset(_names_in(ast.parse(source)))
+
+
+@cache
+def _sdk_functions() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    return tuple(function for base in _sdk_bases() for function in _functions_of(base))
+
+
+def sdk_private_names(cls: type[Any]) -> set[str]:
+    """The private names that `cls`'s SDK base classes define or use on themselves."""
+    bases = [base for base in cls.__mro__ if base in _sdk_bases()]
+    used = {name for base in bases for _, _, names in _functions_of(base) for name in names}
+    defined = {name for base in bases for name in vars(base)}
+    return {name for name in used | defined if _is_private(name)}
+
+
+def sdk_digest(name: str) -> str:
+    """The digest of every SDK function that defines or uses `name`, in a stable order."""
+    sources = sorted(
+        (qualified, code_digest(source))
+        for qualified, source, names in _sdk_functions()
+        if name in names
     )
+    assert sources, f"no singer-sdk code defines or uses {name} any more"
+    text = "\n".join(f"{qualified} {digest}" for qualified, digest in sources)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def test_every_private_override_is_guarded() -> None:
-    unguarded = {
-        override: sdk_name for override, sdk_name in _private_overrides() if sdk_name not in GUARDED
-    }
+def _tap_modules() -> Iterator[Any]:
+    for module in pkgutil.walk_packages(tap_openai_audit.__path__, "tap_openai_audit."):
+        if not module.name.endswith("__main__"):  # importing it runs the command
+            yield importlib.import_module(module.name)
+
+
+def private_sdk_names_the_tap_touches() -> dict[str, set[str]]:
+    """{private SDK name: tap classes whose code defines, reads or sets it}."""
+    touched: dict[str, set[str]] = {}
+    for module in _tap_modules():
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            cls = getattr(module, node.name, None)
+            if not isinstance(cls, type) or not any(b in _sdk_bases() for b in cls.__mro__):
+                continue
+            for name in _names_in(node) & sdk_private_names(cls):
+                touched.setdefault(name, set()).add(f"{module.__name__}.{node.name}")
+    return touched
+
+
+def test_every_private_sdk_name_the_tap_touches_is_guarded_and_nothing_else() -> None:
+    touched = private_sdk_names_the_tap_touches()
+    unguarded = {name: sorted(where) for name, where in touched.items() if name not in GUARDED}
     assert unguarded == {}, (
-        "These override private singer-sdk methods without a canary: add each SDK method to "
-        "GUARDED in tests/unit/test_sdk_surface.py (and a test comparing it with the SDK's "
-        f"path where it exists for speed): {unguarded}"
+        "These private singer-sdk names are defined, read or set by the tap without a canary "
+        "(or the tap's own attribute has a name the SDK uses: rename it). Add each to GUARDED "
+        f"in tests/unit/test_sdk_surface.py: {unguarded}"
+    )
+    stale = sorted(set(GUARDED) - set(touched))
+    assert stale == [], f"The tap no longer touches these: remove them from GUARDED: {stale}"
+
+
+def test_the_tap_imports_no_private_sdk_module() -> None:
+    private = sorted(
+        f"{module.__name__}: {node.module}"
+        for module in _tap_modules()
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("singer_sdk")
+        and any(_is_private(part) for part in (node.module or "").split("."))
+    )
+    assert private == []
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED))
+def test_the_sdk_code_behind_each_private_name_is_the_one_checked(name: str) -> None:
+    expected, depends = GUARDED[name]
+    actual = sdk_digest(name)
+    assert actual == expected, (
+        f"singer-sdk {installed.version('singer-sdk')} changed the code that defines or uses "
+        f"{name}. Re-check {depends}; then set its digest here to {actual!r}."
     )
 
 
-def test_the_state_writer_the_tap_uses_is_the_sdks_public_property() -> None:
+def test_the_digest_ignores_docstrings_comments_and_layout_but_not_code() -> None:
+    plain = "def f(a: int) -> int:\n    return a + 1\n"
+    cosmetic = (
+        "def f(a: int) -> int:\n"
+        '    """Now documented, at length."""\n'
+        "    # and commented\n"
+        "    return (a\n            + 1)\n"
+    )
+    assert code_digest(plain) == code_digest(cosmetic)
+    assert code_digest(plain) != code_digest(plain.replace("+ 1", "+ 2"))
+    assert code_digest(plain) != code_digest(plain.replace("a: int", "a: float"))
+
+
+def test_the_public_sdk_names_the_tap_relies_on_are_still_public() -> None:
     assert isinstance(inspect.getattr_static(Tap, "state_writer"), property)
+    assert isinstance(inspect.getattr_static(SdkStream, "tap_state"), property)
+    # The one line the tap drops in favour of its own (tap.py, `_OwnErrorsOnce`).
+    assert SDK_SYNC_ERROR in _names_and_strings(SdkStream.sync)
+
+
+def _names_and_strings(function: Any) -> set[str]:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
 
 
 def _messages_both_ways(config: dict[str, Any]) -> tuple[list[Any], list[Any]]:
