@@ -96,9 +96,12 @@ def test_one_extractor_reads_both_scopes_and_the_reconcile_one_re_reads_30_days(
 
 def test_the_reconcile_job_runs_daily_beside_the_hourly_one() -> None:
     jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
-    assert jobs["openai-audit-to-postgres"] == ["tap-openai-audit target-postgres"]
+    # Each load ends with the dbt build of transform/ (incremental: it costs what is new).
+    assert jobs["openai-audit-to-postgres"] == [
+        "tap-openai-audit target-postgres dbt-postgres:build"
+    ]
     assert jobs["openai-audit-reconcile-to-postgres"] == [
-        "tap-openai-audit-reconcile target-postgres"
+        "tap-openai-audit-reconcile target-postgres dbt-postgres:build"
     ]
     schedules = {s["job"]: s["interval"] for s in PROJECT["schedules"]}
     assert schedules == {

@@ -1,0 +1,93 @@
+"""The dbt package and the Meltano utility agree with each other and with the loader."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from tap_openai_audit.inventory.endpoints import ENDPOINTS
+from tests.services import PROJECT_ROOT
+
+from .support import TRANSFORM
+
+MELTANO = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text(encoding="utf-8"))
+PROFILE = (TRANSFORM / "profiles" / "postgres" / "profiles.yml").read_text(encoding="utf-8")
+SOURCES = (TRANSFORM / "models" / "staging" / "src_openai_audit.yml").read_text(encoding="utf-8")
+
+# The models design.md names, and where each lives.
+CONTRACT = {
+    "staging": ["stg_openai_audit__events"],
+    "ocsf": ["openai_audit__ocsf_events"],
+    "detections": ["openai_audit__alerts"],
+    "access_review": ["openai_audit__access_review"],
+    "coverage": ["openai_audit__coverage", "openai_audit__coverage_gaps"],
+}
+STREAMS = [endpoint.stream for endpoint in ENDPOINTS]  # the tap's 19 inventory streams
+
+
+def _plugin(kind: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in MELTANO["plugins"][kind] if p["name"] == name)
+    return found
+
+
+def _fallback(setting: str) -> str:
+    """The default the profile falls back to for a DBT_POSTGRES_<setting>."""
+    match = re.search(
+        rf"env_var\('DBT_POSTGRES_{setting}', env_var\('[A-Z_]+', '([^']*)'\)", PROFILE
+    )
+    assert match, setting
+    return match.group(1)
+
+
+def test_the_utility_installs_from_exact_pins_and_skips_clean_and_deps() -> None:
+    utility = _plugin("utilities", "dbt-postgres")
+    assert utility["pip_url"].split() == [
+        "dbt-core==1.11.16",
+        "dbt-postgres==1.11.0",
+        "meltano-dbt-ext==0.5.0",
+    ]
+    settings = {s["name"]: s for s in utility["settings"]}
+    # meltano-dbt-ext and dbt read these names, not Meltano's DBT_POSTGRES_<SETTING>
+    assert {name: settings[name].get("env") for name in settings if "env" in settings[name]} == {
+        "type": "DBT_EXT_TYPE",
+        "project_dir": "DBT_PROJECT_DIR",
+        "profiles_dir": "DBT_PROFILES_DIR",
+        "skip_pre_invoke": "DBT_EXT_SKIP_PRE_INVOKE",
+    }
+    assert settings["skip_pre_invoke"]["value"] is True
+    assert settings["type"]["value"] == "postgres"
+    assert utility["commands"]["build"]["args"] == "build"
+    assert utility["env"]["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
+
+
+def test_dbt_connects_where_the_loader_writes_unless_told_otherwise() -> None:
+    loader = _plugin("loaders", "target-postgres")["config"]
+    # connection settings left unset, so that the profile's fallbacks apply
+    assert not set(_plugin("utilities", "dbt-postgres").get("config", {})) & {
+        "host",
+        "port",
+        "user",
+        "password",
+        "dbname",
+        "schema",
+        "source_schema",
+    }
+    assert _fallback("HOST") == loader["host"]
+    assert _fallback("PORT") == str(loader["port"])
+    assert _fallback("USER") == loader["user"]
+    assert _fallback("PASSWORD") == loader["password"]
+    assert _fallback("DBNAME") == loader["database"]
+    assert f"'{loader['default_target_schema']}') ~ '_models'" in PROFILE
+    # the source schema: the var, the utility's setting, the loader's variable, its default
+    assert f"or '{loader['default_target_schema']}'" in SOURCES
+
+
+def test_every_model_of_the_contract_and_every_inventory_stream_has_its_file() -> None:
+    for folder, models in CONTRACT.items():
+        for model in models:
+            assert (TRANSFORM / "models" / folder / f"{model}.sql").is_file(), model
+    for stream in STREAMS:
+        assert (TRANSFORM / "models" / "staging" / f"stg_openai_audit__{stream}.sql").is_file()
+    assert len(STREAMS) == 19
