@@ -200,7 +200,6 @@ class Log:
         self.events.append(event)
         return event_id
 
-
     def fail(self, tag: str, moment: int, actor: Event, code: str = "invalid_password") -> str:
         """Write a `login.failed`. Return its id."""
         return self.add(tag, "login.failed", moment, actor=actor, payload=failed(code))
