@@ -150,7 +150,9 @@ def stop(folder: Path) -> Server | None:
 
 def wipe(folder: Path) -> None:
     """Stop the server of `folder` and delete the folder, data included."""
-    stop(folder)
+    stopped = stop(folder)
+    if stopped is not None:
+        _logger.info("stopped the server left running in %s (pid %d)", folder, stopped.pid)
     shutil.rmtree(folder, ignore_errors=True)
 
 
