@@ -90,6 +90,9 @@ def main() -> int:
     except (embedded_postgres.EmbeddedPostgresError, psycopg.Error) as error:
         print(f"\ndemo FAILED: PostgreSQL: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ndemo interrupted", file=sys.stderr)
+        return 130
     print(f"\nDemo done in {time.monotonic() - started:.0f} s.")
     return 0
 
