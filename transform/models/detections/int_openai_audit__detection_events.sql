@@ -3,6 +3,7 @@
     unique_key='id',
     incremental_strategy=var('openai_audit_incremental_strategy'),
     on_schema_change='append_new_columns',
+    post_hook="{{ openai_audit_analyze_once() }}",
     indexes=[
         {'columns': ['id'], 'unique': True},
         {'columns': ['loaded_at']},
@@ -35,5 +36,5 @@ select
 from {{ ref('stg_openai_audit__events') }}
 {%- if is_incremental() %}
 -- `>=`: the last batch of the previous build is merged again, as staging does
-where loaded_at >= (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+where loaded_at >= {{ openai_audit_loaded_since() }}
 {%- endif %}

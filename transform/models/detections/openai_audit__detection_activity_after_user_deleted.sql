@@ -21,29 +21,35 @@ with changes as (
 
 ),
 
+-- the seconds in which each user changed, each with the next one: a deletion's activity
+-- ends at the user's first change in a later second
+change_seconds as (
+
+    select
+        user_id,
+        effective_at,
+        lead(effective_at) over (partition by user_id order by effective_at) as next_change_at
+    from (select distinct user_id, effective_at from changes) as seconds
+
+),
+
 deletions as (
 
     select
-        id,
-        effective_at,
-        user_id,
-        next_change_at
-    from (
-        select
-            *,
-            -- the user's first change in a later second (exclude group: not this second's)
-            min(effective_at) over (
-                partition by user_id order by effective_at
-                range between current row and unbounded following exclude group
-            ) as next_change_at
-        from changes
-    ) as ordered
-    where type = 'user.deleted'
+        c.id,
+        c.effective_at,
+        c.user_id,
+        s.next_change_at
+    from changes as c
+    inner join change_seconds as s on c.user_id = s.user_id and c.effective_at = s.effective_at
+    where c.type = 'user.deleted'
 
 ),
 
 activity as (
 
+    -- one range scan of the (actor_user_id, effective_at) index per deletion; as a plain join
+    -- the planner hashed every event of a user against every deletion of that user
     select
         d.id as deletion_id,
         d.user_id,
@@ -51,12 +57,20 @@ activity as (
         e.id,
         e.effective_at
     from deletions as d
-    inner join {{ ref('int_openai_audit__detection_events') }} as e
-        on
-            e.actor_user_id = d.user_id
-            and e.effective_at > d.effective_at
-            and e.effective_at <= coalesce(d.next_change_at, 'infinity'::timestamptz)
-    where e.type <> 'login.failed' and e.type not like 'logout.%'
+    cross join lateral (
+        select
+            id,
+            effective_at
+        from {{ ref('int_openai_audit__detection_events') }}
+        where
+            actor_user_id = d.user_id
+            and effective_at > d.effective_at
+            and effective_at <= coalesce(d.next_change_at, 'infinity'::timestamptz)
+            and type <> 'login.failed'
+            and type not like 'logout.%'
+        -- offset 0 keeps PostgreSQL from flattening this into that plain join
+        offset 0
+    ) as e
 
 )
 
