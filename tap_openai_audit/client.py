@@ -1,10 +1,10 @@
 """HTTP access to the Admin API: one client per tap run, shared by every stream.
 
-It owns what every endpoint has in common: the bearer key, one `requests.Session` per thread,
-the retry policy, the 429 gate that slows every worker, the refusals that no retry fixes
-(401, 403, 400, 404), the SDK's `http_request_duration` metric, and the redaction of
-everything quoted from a response. It answers with the parsed JSON body; what the body must
-look like is the business of each endpoint's reader (`audit_log/pages.py`,
+It owns what every endpoint has in common: the bearer key, one connection pool for every
+thread (`transport.py`), the retry policy, the 429 gate that slows every worker, the refusals
+that no retry fixes (401, 403, 400, 404), the SDK's `http_request_duration` metric, and the
+redaction of everything quoted from a response. It answers with the parsed JSON body; what
+the body must look like is the business of each endpoint's reader (`audit_log/pages.py`,
 `inventory/pages.py`).
 
 Why the streams read through this client and not through the SDK's `RESTStream`:
@@ -25,7 +25,6 @@ Why the streams read through this client and not through the SDK's `RESTStream`:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import weakref
@@ -33,10 +32,12 @@ from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import orjson
-import requests
+import urllib3
 from singer_sdk import metrics
+from urllib3.exceptions import NewConnectionError
 
 from tap_openai_audit.errors import (
     AccessDenied,
@@ -52,6 +53,7 @@ from tap_openai_audit.log_privacy import hide_filter_values
 from tap_openai_audit.redact import redact
 from tap_openai_audit.retry import RateGate, RetryPolicy, is_retryable_status, parse_retry_after
 from tap_openai_audit.storable_text import may_hold_unstorable
+from tap_openai_audit.transport import connection_pool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -112,8 +114,8 @@ def list_envelope(body: Any, where: str) -> tuple[dict[str, Any], list[Any], boo
 class ApiClient:
     """Sends GET requests, retrying what is transient and refusing what is not.
 
-    Safe to share between threads: each thread gets its own `requests.Session`, and all of
-    them share one `RateGate`, so a 429 slows every worker of every stream.
+    Safe to share between threads: they share one connection pool and one `RateGate`, so a
+    429 slows every worker of every stream.
     """
 
     def __init__(
@@ -130,12 +132,19 @@ class ApiClient:
         self._logger = logger
         self._retry = retry or RetryPolicy()
         self._gate = gate or RateGate()
-        self._local = threading.local()
-        # Every thread's session, closed with the client (or at exit): their sockets are
-        # closed, never left to the garbage collector (a ResourceWarning each).
-        self._sessions: list[requests.Session] = []
-        weakref.finalize(self, _close_all, self._sessions)
-        self._proxies: dict[str, str] | None = None
+        self._pool = connection_pool(settings.api_url, connections=settings.max_concurrency + 1)
+        # Its connections are closed with the client (or at exit), never left to the garbage
+        # collector (a ResourceWarning each).
+        weakref.finalize(self, self._pool.clear)
+        self._headers = {
+            "Authorization": f"Bearer {settings.admin_api_key}",
+            "User-Agent": settings.user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        self._timeout = urllib3.Timeout(
+            connect=settings.request_timeout, read=settings.request_timeout
+        )
         self._date_lock = threading.Lock()
         self._answered = False
         self._first_date: int | None = None
@@ -199,28 +208,32 @@ class ApiClient:
         self, path: str, params: Params, advice: Advice
     ) -> Answer | tuple[str, float | None, bool]:
         """Send once: an answer, or why to retry (reason, Retry-After seconds, is a 429)."""
+        url = self._settings.api_url + path
+        if params:
+            url += "?" + urlencode(params)
+        started = time.perf_counter()
+        # Never str(exc) below: it holds the query string, e-mail filters included.
         try:
-            response = self._session().get(
-                self._settings.api_url + path,
-                params=params,
-                timeout=self._settings.request_timeout,
+            response = self._pool.request(
+                "GET", url, headers=self._headers, timeout=self._timeout, retries=False
             )
-        except requests.Timeout:
-            # Never str(exc): requests puts the query string, e-mail filters included, in it.
+        except NewConnectionError as exc:  # before TimeoutError: it is one of its subclasses
+            return f"connection failed ({_root_cause(exc)})", None, False
+        except urllib3.exceptions.TimeoutError:
             return (
                 f"no answer within request_timeout ({self._settings.request_timeout:g} s)",
                 None,
                 False,
             )
-        except requests.ConnectionError as exc:
+        except urllib3.exceptions.HTTPError as exc:
             return f"connection failed ({_root_cause(exc)})", None, False
         self._note_date(response.headers.get("date"))
         request_id = response.headers.get("x-request-id", "none")
-        status = response.status_code
-        self._log_duration(path, response)
+        status = response.status
+        self._log_duration(path, status, time.perf_counter() - started)
         if status == 200:  # noqa: PLR2004
             self._succeeded = True
-            content = response.content
+            content = response.data
             body = _parse_json(content, response.headers.get("content-type", ""), path, request_id)
             return Answer(
                 body=body,
@@ -234,24 +247,23 @@ class ApiClient:
         raise _refusal(
             path,
             status,
-            response.content,
+            response.data,
             request_id,
             advice=advice,
             hidden=hidden,
             api_url_works=self._succeeded,
         )
 
-    def _log_duration(self, path: str, response: requests.Response) -> None:
+    def _log_duration(self, path: str, status: int, seconds: float) -> None:
         """The SDK's `http_request_duration` metric, as `RESTStream` logs it for each answer."""
         if not self._metrics.isEnabledFor(logging.INFO):
             return
-        status = response.status_code
         metrics.log(
             self._metrics,
             metrics.Point(
                 "timer",
                 metric=metrics.Metric.HTTP_REQUEST_DURATION,
-                value=response.elapsed.total_seconds(),
+                value=seconds,
                 tags={
                     metrics.Tag.ENDPOINT: path,
                     metrics.Tag.HTTP_STATUS_CODE: status,
@@ -268,34 +280,6 @@ class ApiClient:
                 return
             self._answered = True
             self._first_date = parse_http_date(header)
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # requests re-reads the proxy variables on every request, a measurable cost per
-            # page; read them once for the API's base URL, exactly as requests would.
-            session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self._settings.api_url)
-            session.verify = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            )
-            session.headers.update(
-                {
-                    "Authorization": f"Bearer {self._settings.admin_api_key}",
-                    "User-Agent": self._settings.user_agent,
-                    "Accept": "application/json",
-                }
-            )
-            self._local.session = session
-            with self._date_lock:
-                self._sessions.append(session)
-        return session
-
-
-def _close_all(sessions: list[requests.Session]) -> None:
-    while sessions:
-        sessions.pop().close()
 
 
 def parse_http_date(header: str | None) -> int | None:

@@ -97,9 +97,10 @@ def to_record(event: Event) -> dict[str, Any]:
     key is kept whole in `extra` rather than dropped.
     """
     event_type: str = event["type"]
-    extra = {
-        key: value for key, value in event.items() if key not in KNOWN_KEYS and key != event_type
-    }
+    others = event.keys() - KNOWN_KEYS  # a set operation in C: most events have no other key
+    others.discard(event_type)
+    # In the event's own order: a set's order would change from run to run.
+    extra = {key: value for key, value in event.items() if key in others} if others else None
     return {
         "id": event["id"],
         "type": event_type,
@@ -107,5 +108,5 @@ def to_record(event: Event) -> dict[str, Any]:
         "actor": event.get("actor"),
         "project": event.get("project"),
         "payload": event.get(event_type),
-        "extra": extra or None,
+        "extra": extra,
     }
