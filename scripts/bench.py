@@ -9,12 +9,18 @@ median and range. Working files go to `.bench/` (ignored by git, removed by `mak
 
 Sections:
 
-1. Records per second of the tap (output to /dev/null) against the bare loop over the same
+1. CPU time (user + system, from `wait4`) of the tap against the bare loop over the same 30k
+   events of both scopes, start-up included, and their ratio (issue 17 target: at least
+   0.65). The tap reads what the bare loop reads: `audit_logs` and its ledger
+   (`audit_log_reads`), the inventory deselected. Beside it, the same tap with the SDK's own
+   record path (`bench_sdk_record_path.py`): what the tap's one private record-path override
+   is worth.
+2. Records per second of the tap (output to /dev/null) against the bare loop over the same
    pages, and their ratio (issue 4 target: at least 0.5).
-2. Peak RSS of the tap at about 100k and about 1M emitted records.
-3. Wall time of a backfill with the emulator adding 100 ms to each page, `max_concurrency`
+3. Peak RSS of the tap at about 100k and about 1M emitted records.
+4. Wall time of a backfill with the emulator adding 100 ms to each page, `max_concurrency`
    1 (sequential), 2, 4 and 8, as speed-ups (target: at least 3.5x at 4).
-4. Equality: every tap variant emits the same records (ids, order and bytes, `time_extracted`
+5. Equality: every tap variant emits the same records (ids, order and bytes, `time_extracted`
    aside) and the same final STATE, and the bare loop the same ids. Exits 1 on FAIL.
 """
 
@@ -52,6 +58,7 @@ BIN = Path(sys.executable).parent
 TAP = BIN / "tap-openai-audit"
 EMULATOR = BIN / "openai-audit-emulator"
 BARE = ROOT / "scripts" / "bench_bare.py"
+SDK_RECORD_PATH = ROOT / "scripts" / "bench_sdk_record_path.py"
 
 END = DEFAULT_END  # where the emulator's default organization ends
 END_TEXT = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(END))
@@ -61,9 +68,11 @@ CHILD_TIMEOUT = 900.0
 MIB = 1024.0  # ru_maxrss is in KiB on Linux
 
 RATIO_TARGET = 0.5
+CPU_RATIO_TARGET = 0.65
 SPEEDUP_TARGET = 3.5
 SPEEDUP_TARGET_AT = 4
 SCOPES = 2  # organization and tenant: a default run reads both
+AUDIT_LOG_STREAMS = ("audit_logs", "audit_log_reads")
 
 
 @dataclass(frozen=True)
@@ -83,13 +92,14 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Run:
-    """One child process: wall time, peak RSS, pages it requested, where its output went."""
+    """One child process: wall and CPU time, peak RSS, pages it requested, its output."""
 
     wall: float
     rss_mib: float
     pages: int
     stdout: Path | None
     stderr: Path
+    cpu: float = 0.0  # user + system seconds, every thread of the child
 
 
 @dataclass(frozen=True)
@@ -248,12 +258,30 @@ def run_child(
         msg = f"{name} exited {proc.returncode}: " + " | ".join(tail)
         raise BenchError(msg)
     pages = emulator.data_requests() - pages_before
-    return Run(wall, usage.ru_maxrss / MIB, pages, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, usage.ru_maxrss / MIB, pages, stdout, stderr, cpu)
 
 
-def tap_argv(config: Path) -> list[str]:
+def tap_argv(config: Path, catalog: Path | None = None) -> list[str]:
     """The tap's command line."""
-    return [str(TAP), "--config", str(config)]
+    return [str(TAP), "--config", str(config), *(["--catalog", str(catalog)] if catalog else [])]
+
+
+def audit_log_catalog(config: Path) -> Path:
+    """The tap's catalog with `audit_logs` and `audit_log_reads` selected, nothing else."""
+    done = subprocess.run(
+        [str(TAP), "--config", str(config), "--discover"],
+        capture_output=True,
+        check=True,
+    )
+    catalog: dict[str, Any] = orjson.loads(done.stdout)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in AUDIT_LOG_STREAMS
+    path = WORK / "catalog-audit-log.json"
+    path.write_bytes(orjson.dumps(catalog))
+    return path
 
 
 def emitted(run: Run) -> int:
@@ -356,6 +384,73 @@ def machine() -> str:
     )
 
 
+def record_path_cpu(dataset: Dataset, rounds: int, checks: Checks) -> float:
+    """Section 1: CPU of the tap and the bare loop over the same events, interleaved."""
+    with EmulatorProcess(dataset, "cpu") as emulator:
+        config = emulator.tap_config("cpu")
+        catalog = audit_log_catalog(config)
+        variants: dict[str, list[str]] = {
+            "bare": emulator.bare_argv(),
+            "tap": tap_argv(config, catalog),
+            "sdk-path": [sys.executable, str(SDK_RECORD_PATH), *tap_argv(config, catalog)[1:]],
+        }
+        # One untimed run of each first: files cached, bytecode written.
+        kept = {
+            name: run_child(argv, emulator, f"cpu-{name}-warm-up", keep_output=True)
+            for name, argv in variants.items()
+        }
+        runs: dict[str, list[Run]] = {name: [] for name in variants}
+        for number, name in interleave(list(variants), rounds):
+            runs[name].append(run_child(variants[name], emulator, f"cpu-{name}-{number}"))
+    outputs = {name: read_output(run.stdout) for name, run in kept.items() if run.stdout}
+    for run in kept.values():
+        if run.stdout:
+            run.stdout.unlink()
+    records = len(outputs["tap"].ids)
+    checks.add(
+        "record-path CPU: the tap and the tap with the SDK's record path emit the same records "
+        "and STATE, and the bare loop the same ids",
+        ok=outputs["tap"].digest == outputs["sdk-path"].digest
+        and outputs["tap"].state == outputs["sdk-path"].state
+        and outputs["bare"].ids == outputs["tap"].ids
+        and records > 0,
+    )
+    bare = statistics.median(run.cpu for run in runs["bare"])
+    labels = {
+        "bare": "bare loop (requests + orjson)",
+        "tap": "tap (audit_logs + ledger, default settings)",
+        "sdk-path": "same tap, the SDK's own record path",
+    }
+    rows = []
+    ratios: dict[str, float] = {}
+    for name, label in labels.items():
+        median, low, high = median_range([run.cpu for run in runs[name]])
+        ratios[name] = bare / median
+        rows.append(
+            [
+                label,
+                f"{median:.2f} s",
+                f"{low:.2f}-{high:.2f} s",
+                f"{statistics.median(run.wall for run in runs[name]):.2f} s",
+                f"{ratios[name]:.2f}",
+            ]
+        )
+    say(
+        f"## 1. Record path CPU: {records:,} records of both scopes ({dataset.days} days, "
+        f"{dataset.window_days}-day windows), start-up included, {rounds} interleaved rounds"
+    )
+    say(table(["variant", "median CPU", "CPU range", "median wall", "x bare (CPU)"], rows))
+    ratio = ratios["tap"]
+    verdict = "met" if ratio >= CPU_RATIO_TARGET else "MISSED"
+    say(
+        f"tap/bare CPU ratio: {ratio:.2f} (target >= {CPU_RATIO_TARGET}: {verdict}). The "
+        f"record-path override is worth {ratios['tap'] / ratios['sdk-path']:.2f}x the CPU of "
+        "the SDK's own path in the same run. CPU is user + system of every thread."
+    )
+    say()
+    return ratio
+
+
 def throughput(dataset: Dataset, rounds: int, checks: Checks) -> dict[str, Any]:
     """Section 1: tap and bare loop over the same pages, interleaved, to /dev/null."""
     results: dict[str, Any] = {}
@@ -431,7 +526,7 @@ def print_throughput(dataset: Dataset, rounds: int, results: dict[str, Any]) -> 
             ]
         )
     say(
-        f"## 1. Throughput: {records:,} records emitted ({dataset.events:,} served, "
+        f"## 2. Throughput: {records:,} records emitted ({dataset.events:,} served, "
         f"{dataset.days} days, {dataset.window_days}-day windows, {results['pages']:,} pages), "
         f"stdout to /dev/null, {rounds} interleaved rounds"
     )
@@ -482,7 +577,7 @@ def memory(small: Dataset, big: Dataset, small_results: dict[str, Any]) -> None:
         ],
     ]
     say(
-        f"## 2. Peak RSS of the tap process (default settings, {big.window_days}-day windows, "
+        f"## 3. Peak RSS of the tap process (default settings, {big.window_days}-day windows, "
         "stdout to /dev/null)"
     )
     say(
@@ -560,7 +655,7 @@ def concurrency(
             ]
         )
     say(
-        f"## 3. Backfill with {dataset.latency_ms} ms added to every page: {records:,} records, "
+        f"## 4. Backfill with {dataset.latency_ms} ms added to every page: {records:,} records, "
         f"{windows} {dataset.window_days}-day windows (both scopes), {page_count} pages "
         f"({page_count / windows:.1f} per window), {rounds} interleaved rounds"
     )
@@ -599,6 +694,11 @@ def main() -> int:
     """Run every section and print the figures; exit 1 when an equality check fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="throughput rounds (default 5)")
+    parser.add_argument("--cpu-rounds", type=int, default=9, help="CPU rounds (default 9)")
+    parser.add_argument("--cpu-events", type=int, default=30_000, help="the CPU dataset")
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="section 1 alone (and its equality check)"
+    )
     parser.add_argument(
         "--concurrency-rounds", type=int, default=3, help="concurrency rounds (default 3)"
     )
@@ -624,17 +724,20 @@ def main() -> int:
     small = Dataset(events=args.events, days=100, window_days=10)
     big = Dataset(events=args.big_events, days=100, window_days=10)
     slow = Dataset(events=args.concurrency_events, days=160, window_days=1, latency_ms=100)
+    cpu = Dataset(events=args.cpu_events, days=100, window_days=10)
     checks = Checks()
     try:
-        small_results = throughput(small, args.rounds, checks)
-        print_throughput(small, args.rounds, small_results)
-        memory(small, big, small_results)
-        concurrency(slow, [1, 2, 4, 8], args.concurrency_rounds, checks)
+        record_path_cpu(cpu, args.cpu_rounds, checks)
+        if not args.cpu_only:
+            small_results = throughput(small, args.rounds, checks)
+            print_throughput(small, args.rounds, small_results)
+            memory(small, big, small_results)
+            concurrency(slow, [1, 2, 4, 8], args.concurrency_rounds, checks)
     except BenchError as error:
         say(f"FAIL: {error}")
         return 1
 
-    say("## 4. Equality")
+    say("## 5. Equality")
     for name, ok in checks.results:
         say(f"- {'PASS' if ok else 'FAIL'}: {name}")
     say(f"equality: {'PASS' if checks.passed else 'FAIL'}")
