@@ -4,6 +4,7 @@
     key's logins (no gap longer than the window), completed by the first such success. -#}
 {%- set min_failures = var('openai_audit_brute_force_min_failures') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_brute_force_window_minutes') | int) ~ " minutes'" %}
+{%- set window_seconds = (var('openai_audit_brute_force_window_minutes') | int) * 60 %}
 
 with logins as (
 
@@ -13,7 +14,31 @@ with logins as (
         effective_at,
         login_key
     from {{ ref('int_openai_audit__login_events') }}
-    where type in ('login.failed', 'login.succeeded')
+    where type in ('login.failed', 'login.succeeded') and login_key is not null
+
+),
+
+-- the events of one window lie in at most two adjacent buckets as long as the window: a key
+-- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
+-- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
+failure_buckets as (
+
+    select
+        login_key,
+        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
+        count(*) as failures
+    from logins
+    where type = 'login.failed'
+    group by login_key, bucket
+
+),
+
+candidate_keys as (
+
+    select distinct b.login_key
+    from failure_buckets as b
+    left join failure_buckets as n on b.login_key = n.login_key and n.bucket = b.bucket + 1
+    where b.failures + coalesce(n.failures, 0) >= {{ min_failures }}
 
 ),
 
@@ -38,7 +63,7 @@ scored as (
             else 1
         end as starts_burst
     from logins
-    where login_key is not null
+    where login_key in (select login_key from candidate_keys)
 
 ),
 

@@ -4,6 +4,7 @@
     than the window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_ips = var('openai_audit_credential_stuffing_min_ips') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_credential_stuffing_window_minutes') | int) ~ " minutes'" %}
+{%- set window_seconds = (var('openai_audit_credential_stuffing_window_minutes') | int) * 60 %}
 
 with matches as (
 
@@ -14,6 +15,30 @@ with matches as (
         ip_address as value
     from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.failed'
+
+),
+
+-- the events of one window lie in at most two adjacent buckets as long as the window: a key
+-- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
+-- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
+buckets as (
+
+    select
+        burst_key,
+        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
+        count(*) as events
+    from matches
+    where burst_key is not null and value is not null
+    group by burst_key, bucket
+
+),
+
+candidate_keys as (
+
+    select distinct b.burst_key
+    from buckets as b
+    left join buckets as n on b.burst_key = n.burst_key and n.bucket = b.bucket + 1
+    where b.events + coalesce(n.events, 0) >= {{ min_ips }}
 
 ),
 
@@ -28,7 +53,7 @@ gaps as (
             else 1
         end as starts_burst
     from matches
-    where burst_key is not null and value is not null
+    where value is not null and burst_key in (select burst_key from candidate_keys)
 
 ),
 

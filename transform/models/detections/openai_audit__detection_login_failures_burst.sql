@@ -4,6 +4,7 @@
     window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_failures = var('openai_audit_failures_burst_min_failures') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_failures_burst_window_minutes') | int) ~ " minutes'" %}
+{%- set window_seconds = (var('openai_audit_failures_burst_window_minutes') | int) * 60 %}
 
 with failures as (
 
@@ -12,7 +13,30 @@ with failures as (
         effective_at,
         login_key
     from {{ ref('int_openai_audit__login_events') }}
-    where type = 'login.failed'
+    where type = 'login.failed' and login_key is not null
+
+),
+
+-- the events of one window lie in at most two adjacent buckets as long as the window: a key
+-- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
+-- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
+buckets as (
+
+    select
+        login_key,
+        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
+        count(*) as failures
+    from failures
+    group by login_key, bucket
+
+),
+
+candidate_keys as (
+
+    select distinct b.login_key
+    from buckets as b
+    left join buckets as n on b.login_key = n.login_key and n.bucket = b.bucket + 1
+    where b.failures + coalesce(n.failures, 0) >= {{ min_failures }}
 
 ),
 
@@ -36,7 +60,7 @@ scored as (
             else 1
         end as starts_burst
     from failures
-    where login_key is not null
+    where login_key in (select login_key from candidate_keys)
 
 ),
 

@@ -25,6 +25,21 @@ with located as (
 
 ),
 
+-- a key that always logs in from the same place cannot travel: it is left out before the sort
+-- below (hash aggregates only, so an hourly build does not sort all of history)
+travelling_keys as (
+
+    select login_key
+    from (
+        select login_key, latitude, longitude
+        from located
+        group by login_key, latitude, longitude
+    ) as places
+    group by login_key
+    having count(*) > 1
+
+),
+
 pairs as (
 
     select
@@ -38,6 +53,7 @@ pairs as (
         lag(latitude) over by_key as previous_latitude,
         lag(longitude) over by_key as previous_longitude
     from located
+    where login_key in (select login_key from travelling_keys)
     window by_key as (partition by login_key order by effective_at, id)
 
 ),

@@ -19,6 +19,22 @@ with matches as (
 
 ),
 
+-- a key that never logged in from that many countries cannot fire: it is left out before
+-- the sorts below (hash aggregates only, so an hourly build does not sort all of history)
+candidate_keys as (
+
+    select burst_key
+    from (
+        select burst_key, value
+        from matches
+        where burst_key is not null and value is not null
+        group by burst_key, value
+    ) as countries
+    group by burst_key
+    having count(*) >= {{ min_countries }}
+
+),
+
 gaps as (
 
     select
@@ -30,7 +46,7 @@ gaps as (
             else 1
         end as starts_burst
     from matches
-    where burst_key is not null and value is not null
+    where value is not null and burst_key in (select burst_key from candidate_keys)
 
 ),
 

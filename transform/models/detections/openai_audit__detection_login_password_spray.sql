@@ -5,6 +5,7 @@
     threshold. The alert's actor is the IP: it is all that is known of who sprays. -#}
 {%- set min_login_keys = var('openai_audit_password_spray_min_login_keys') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_password_spray_window_minutes') | int) ~ " minutes'" %}
+{%- set window_seconds = (var('openai_audit_password_spray_window_minutes') | int) * 60 %}
 
 with matches as (
 
@@ -15,6 +16,30 @@ with matches as (
         login_key as value
     from {{ ref('int_openai_audit__login_events') }}
     where type = 'login.failed'
+
+),
+
+-- the events of one window lie in at most two adjacent buckets as long as the window: a key
+-- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
+-- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
+buckets as (
+
+    select
+        burst_key,
+        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
+        count(*) as events
+    from matches
+    where burst_key is not null and value is not null
+    group by burst_key, bucket
+
+),
+
+candidate_keys as (
+
+    select distinct b.burst_key
+    from buckets as b
+    left join buckets as n on b.burst_key = n.burst_key and n.bucket = b.bucket + 1
+    where b.events + coalesce(n.events, 0) >= {{ min_login_keys }}
 
 ),
 
@@ -29,7 +54,7 @@ gaps as (
             else 1
         end as starts_burst
     from matches
-    where burst_key is not null and value is not null
+    where value is not null and burst_key in (select burst_key from candidate_keys)
 
 ),
 
