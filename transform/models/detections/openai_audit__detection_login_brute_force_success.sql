@@ -4,7 +4,6 @@
     key's logins (no gap longer than the window), completed by the first such success. -#}
 {%- set min_failures = var('openai_audit_brute_force_min_failures') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_brute_force_window_minutes') | int) ~ " minutes'" %}
-{%- set window_seconds = (var('openai_audit_brute_force_window_minutes') | int) * 60 %}
 
 with logins as (
 
@@ -18,27 +17,23 @@ with logins as (
 
 ),
 
--- the events of one window lie in at most two adjacent buckets as long as the window: a key
--- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
--- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
-failure_buckets as (
-
-    select
-        login_key,
-        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
-        count(*) as failures
-    from logins
-    where type = 'login.failed'
-    group by login_key, bucket
-
-),
-
+-- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure whose
+-- (min_failures - 1)th predecessor is at most the window before it (one sort of the rule's
+-- failures); the burst logic below runs for those keys alone
 candidate_keys as (
 
-    select distinct b.login_key
-    from failure_buckets as b
-    left join failure_buckets as n on b.login_key = n.login_key and n.bucket = b.bucket + 1
-    where b.failures + coalesce(n.failures, 0) >= {{ min_failures }}
+    select distinct login_key
+    from (
+        select
+            login_key,
+            effective_at,
+            lag(effective_at, {{ min_failures - 1 }}) over (
+                partition by login_key order by effective_at, id
+            ) as earlier
+        from logins
+        where type = 'login.failed'
+    ) as spans
+    where earlier >= effective_at - {{ window }}
 
 ),
 

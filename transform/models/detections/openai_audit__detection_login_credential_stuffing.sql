@@ -4,7 +4,6 @@
     than the window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_ips = var('openai_audit_credential_stuffing_min_ips') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_credential_stuffing_window_minutes') | int) ~ " minutes'" %}
-{%- set window_seconds = (var('openai_audit_credential_stuffing_window_minutes') | int) * 60 %}
 
 with matches as (
 
@@ -18,27 +17,23 @@ with matches as (
 
 ),
 
--- the events of one window lie in at most two adjacent buckets as long as the window: a key
--- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
--- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
-buckets as (
-
-    select
-        burst_key,
-        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
-        count(*) as events
-    from matches
-    where burst_key is not null and value is not null
-    group by burst_key, bucket
-
-),
-
+-- the keys that can fire: `min_ips` of their events within one window, i.e. an event whose
+-- (min_ips - 1)th predecessor is at most the window before it (one sort of the rule's
+-- events); the burst logic below runs for those keys alone
 candidate_keys as (
 
-    select distinct b.burst_key
-    from buckets as b
-    left join buckets as n on b.burst_key = n.burst_key and n.bucket = b.bucket + 1
-    where b.events + coalesce(n.events, 0) >= {{ min_ips }}
+    select distinct burst_key
+    from (
+        select
+            burst_key,
+            effective_at,
+            lag(effective_at, {{ min_ips - 1 }}) over (
+                partition by burst_key order by effective_at, id
+            ) as earlier
+        from matches
+        where burst_key is not null and value is not null
+    ) as spans
+    where earlier >= effective_at - {{ window }}
 
 ),
 

@@ -4,7 +4,6 @@
     window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_failures = var('openai_audit_failures_burst_min_failures') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_failures_burst_window_minutes') | int) ~ " minutes'" %}
-{%- set window_seconds = (var('openai_audit_failures_burst_window_minutes') | int) * 60 %}
 
 with failures as (
 
@@ -17,26 +16,23 @@ with failures as (
 
 ),
 
--- the events of one window lie in at most two adjacent buckets as long as the window: a key
--- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
--- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
-buckets as (
-
-    select
-        login_key,
-        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
-        count(*) as failures
-    from failures
-    group by login_key, bucket
-
-),
-
+-- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure whose
+-- (min_failures - 1)th predecessor is at most the window before it (one sort of the rule's
+-- failures); the burst logic below runs for those keys alone
 candidate_keys as (
 
-    select distinct b.login_key
-    from buckets as b
-    left join buckets as n on b.login_key = n.login_key and n.bucket = b.bucket + 1
-    where b.failures + coalesce(n.failures, 0) >= {{ min_failures }}
+    select distinct login_key
+    from (
+        select
+            login_key,
+            effective_at,
+            lag(effective_at, {{ min_failures - 1 }}) over (
+                partition by login_key order by effective_at, id
+            ) as earlier
+        from failures
+        where login_key is not null
+    ) as spans
+    where earlier >= effective_at - {{ window }}
 
 ),
 

@@ -5,7 +5,6 @@
     threshold. The alert's actor is the IP: it is all that is known of who sprays. -#}
 {%- set min_login_keys = var('openai_audit_password_spray_min_login_keys') | int %}
 {%- set window = "interval '" ~ (var('openai_audit_password_spray_window_minutes') | int) ~ " minutes'" %}
-{%- set window_seconds = (var('openai_audit_password_spray_window_minutes') | int) * 60 %}
 
 with matches as (
 
@@ -19,27 +18,23 @@ with matches as (
 
 ),
 
--- the events of one window lie in at most two adjacent buckets as long as the window: a key
--- whose adjacent buckets never hold the threshold's count of events cannot fire, and is left
--- out before the sorts below (hash aggregates only: an hourly build sorts no history for it)
-buckets as (
-
-    select
-        burst_key,
-        floor(extract(epoch from effective_at) / {{ window_seconds }}) as bucket,
-        count(*) as events
-    from matches
-    where burst_key is not null and value is not null
-    group by burst_key, bucket
-
-),
-
+-- the keys that can fire: `min_login_keys` of their events within one window, i.e. an event whose
+-- (min_login_keys - 1)th predecessor is at most the window before it (one sort of the rule's
+-- events); the burst logic below runs for those keys alone
 candidate_keys as (
 
-    select distinct b.burst_key
-    from buckets as b
-    left join buckets as n on b.burst_key = n.burst_key and n.bucket = b.bucket + 1
-    where b.events + coalesce(n.events, 0) >= {{ min_login_keys }}
+    select distinct burst_key
+    from (
+        select
+            burst_key,
+            effective_at,
+            lag(effective_at, {{ min_login_keys - 1 }}) over (
+                partition by burst_key order by effective_at, id
+            ) as earlier
+        from matches
+        where burst_key is not null and value is not null
+    ) as spans
+    where earlier >= effective_at - {{ window }}
 
 ),
 
