@@ -34,4 +34,7 @@ select
 from changes
 where
     jsonb_typeof(changes_requested) = 'object'
-    and (changes_requested ? 'api_call_logging' or changes_requested ? 'api_call_logging_project_ids')
+    and (
+        changes_requested ? 'api_call_logging'
+        or changes_requested ? 'api_call_logging_project_ids'
+    )

@@ -5,7 +5,8 @@
     ignored. One alert per burst of the actor's creations (no gap longer than the window),
     detected at the creation that first brings a window to the threshold. -#}
 {%- set min_objects = var('openai_audit_credential_sprawl_min_objects') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_credential_sprawl_window_minutes') | int) ~ " minutes'" %}
+{%- set window_minutes = var('openai_audit_credential_sprawl_window_minutes') | int %}
+{%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
 
 with matches as (
 
@@ -137,6 +138,6 @@ select
     format(
         '%s credential creations by %s, %s distinct objects, at least %s within %s minutes',
         cardinality(event_ids), burst_key, distinct_values, {{ min_objects }},
-        {{ var('openai_audit_credential_sprawl_window_minutes') | int }}
+        {{ window_minutes }}
     ) as summary
 from alerts

@@ -3,7 +3,8 @@
     in the window before it ("before": a strictly earlier second). One alert per burst of the
     key's logins (no gap longer than the window), completed by the first such success. -#}
 {%- set min_failures = var('openai_audit_brute_force_min_failures') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_brute_force_window_minutes') | int) ~ " minutes'" %}
+{%- set window_minutes = var('openai_audit_brute_force_window_minutes') | int %}
+{%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
 
 with logins as (
 
@@ -17,9 +18,9 @@ with logins as (
 
 ),
 
--- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure whose
--- (min_failures - 1)th predecessor is at most the window before it (one sort of the rule's
--- failures); the burst logic below runs for those keys alone
+-- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure
+-- whose (min_failures - 1)th predecessor is at most the window before it (one sort of the
+-- rule's failures); the burst logic below runs for those keys alone
 candidate_keys as (
 
     select distinct login_key
@@ -97,6 +98,6 @@ select
     event_ids,
     format(
         'Successful login for %s after %s failed logins in the %s minutes before it',
-        login_key, failures_before, {{ var('openai_audit_brute_force_window_minutes') | int }}
+        login_key, failures_before, {{ window_minutes }}
     ) as summary
 from alerts

@@ -3,7 +3,8 @@
     Events without an IP are ignored. One alert per burst of the key's failures (no gap longer
     than the window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_ips = var('openai_audit_credential_stuffing_min_ips') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_credential_stuffing_window_minutes') | int) ~ " minutes'" %}
+{%- set window_minutes = var('openai_audit_credential_stuffing_window_minutes') | int %}
+{%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
 
 with matches as (
 
@@ -18,8 +19,8 @@ with matches as (
 ),
 
 -- the keys that can fire: `min_ips` of their events within one window, i.e. an event whose
--- (min_ips - 1)th predecessor is at most the window before it (one sort of the rule's
--- events); the burst logic below runs for those keys alone
+-- (min_ips - 1)th predecessor is at most the window before it (one sort of the rule's events);
+-- the burst logic below runs for those keys alone
 candidate_keys as (
 
     select distinct burst_key
@@ -129,6 +130,6 @@ select
     format(
         '%s failed logins for %s from %s distinct IPs, at least %s within %s minutes',
         cardinality(event_ids), burst_key, distinct_values, {{ min_ips }},
-        {{ var('openai_audit_credential_stuffing_window_minutes') | int }}
+        {{ window_minutes }}
     ) as summary
 from alerts

@@ -3,7 +3,8 @@
     most the window apart). One alert per burst of the key's failures (no gap longer than the
     window), detected at the failure that first brings a window to the threshold. -#}
 {%- set min_failures = var('openai_audit_failures_burst_min_failures') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_failures_burst_window_minutes') | int) ~ " minutes'" %}
+{%- set window_minutes = var('openai_audit_failures_burst_window_minutes') | int %}
+{%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
 
 with failures as (
 
@@ -16,9 +17,9 @@ with failures as (
 
 ),
 
--- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure whose
--- (min_failures - 1)th predecessor is at most the window before it (one sort of the rule's
--- failures); the burst logic below runs for those keys alone
+-- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure
+-- whose (min_failures - 1)th predecessor is at most the window before it (one sort of the
+-- rule's failures); the burst logic below runs for those keys alone
 candidate_keys as (
 
     select distinct login_key
@@ -93,6 +94,6 @@ select
     format(
         '%s failed logins for %s, at least %s within %s minutes',
         cardinality(event_ids), login_key, {{ min_failures }},
-        {{ var('openai_audit_failures_burst_window_minutes') | int }}
+        {{ window_minutes }}
     ) as summary
 from alerts

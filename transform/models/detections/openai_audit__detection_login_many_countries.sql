@@ -5,7 +5,8 @@
     per burst of the key's logins with a country (no gap longer than the window), detected at
     the login that first brings a window to the threshold. -#}
 {%- set min_countries = var('openai_audit_many_countries_min_countries') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_many_countries_window_hours') | int) ~ " hours'" %}
+{%- set window_hours = var('openai_audit_many_countries_window_hours') | int %}
+{%- set window = "interval '" ~ window_hours ~ " hours'" %}
 
 with matches as (
 
@@ -127,6 +128,6 @@ select
     format(
         '%s successful logins for %s from %s countries, at least %s within %s hours',
         cardinality(event_ids), burst_key, distinct_values, {{ min_countries }},
-        {{ var('openai_audit_many_countries_window_hours') | int }}
+        {{ window_hours }}
     ) as summary
 from alerts

@@ -4,7 +4,8 @@
     gap longer than the window), detected at the failure that first brings a window to the
     threshold. The alert's actor is the IP: it is all that is known of who sprays. -#}
 {%- set min_login_keys = var('openai_audit_password_spray_min_login_keys') | int %}
-{%- set window = "interval '" ~ (var('openai_audit_password_spray_window_minutes') | int) ~ " minutes'" %}
+{%- set window_minutes = var('openai_audit_password_spray_window_minutes') | int %}
+{%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
 
 with matches as (
 
@@ -18,9 +19,9 @@ with matches as (
 
 ),
 
--- the keys that can fire: `min_login_keys` of their events within one window, i.e. an event whose
--- (min_login_keys - 1)th predecessor is at most the window before it (one sort of the rule's
--- events); the burst logic below runs for those keys alone
+-- the keys that can fire: `min_login_keys` of their events within one window, i.e. an event
+-- whose (min_login_keys - 1)th predecessor is at most the window before it (one sort of the
+-- rule's events); the burst logic below runs for those keys alone
 candidate_keys as (
 
     select distinct burst_key
@@ -130,6 +131,6 @@ select
     format(
         '%s failed logins from IP %s for %s distinct login keys, at least %s within %s minutes',
         cardinality(event_ids), burst_key, distinct_values, {{ min_login_keys }},
-        {{ var('openai_audit_password_spray_window_minutes') | int }}
+        {{ window_minutes }}
     ) as summary
 from alerts
