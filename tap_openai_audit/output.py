@@ -13,9 +13,9 @@ from __future__ import annotations
 import atexit
 import sys
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from msgspec.json import Encoder, decode
+from msgspec.json import Encoder
 from singer_sdk.contrib.msgspec import MsgSpecWriter, enc_hook
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
@@ -40,9 +40,11 @@ class BatchingWriter(MsgSpecWriter):
         super().__init__()
         self._pending = bytearray()
         self._line = bytearray()
-        # Records of one page share one `time_extracted`: its text is made once.
-        self._extracted: datetime | None = None
-        self._extracted_text: str = ""
+        # A RECORD line is its stream's head, the record, and a tail that records of one
+        # page share (their version and `time_extracted`): only the record is encoded each time.
+        self._heads: dict[str, bytes] = {}
+        self._tail = b"}\n"
+        self._tail_of: tuple[int | None, datetime | None] = (None, None)
         _WRITERS.add(self)
 
     @override
@@ -51,25 +53,25 @@ class BatchingWriter(MsgSpecWriter):
             self._pending += self.format_message(message)
             self.flush()
             return
-        line: dict[str, Any] = {
-            "type": "RECORD",
-            "stream": message.stream,
-            "record": message.record,
-        }
-        if message.version is not None:
-            line["version"] = message.version
-        extracted = message.time_extracted
-        if extracted is not None:
-            if extracted is not self._extracted:
-                self._extracted = extracted
-                # msgspec's own text of a datetime ("...Z"), as the SDK's writer writes it.
-                self._extracted_text = decode(_ENCODER.encode(extracted))
-            line["time_extracted"] = self._extracted_text
+        head = self._heads.get(message.stream)
+        if head is None:
+            head = b'{"type":"RECORD","stream":' + _ENCODER.encode(message.stream) + b',"record":'
+            self._heads[message.stream] = head
+        version, extracted = message.version, message.time_extracted
+        if version != self._tail_of[0] or extracted is not self._tail_of[1]:
+            self._tail_of = (version, extracted)
+            version_part = b"" if version is None else b',"version":' + _ENCODER.encode(version)
+            extracted_part = (
+                b"" if extracted is None else b',"time_extracted":' + _ENCODER.encode(extracted)
+            )
+            self._tail = version_part + extracted_part + b"}\n"
         # Made apart and appended in one step: a SIGTERM handler that writes the STATE
         # between two steps must never find half a line gathered.
-        _ENCODER.encode_into(line, self._line)
-        self._line += b"\n"
-        self._pending += self._line
+        line = self._line
+        line[:] = head
+        _ENCODER.encode_into(message.record, line, -1)
+        line += self._tail
+        self._pending += line
         if len(self._pending) >= BATCH_BYTES:
             self.flush()
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import singer_sdk.singerlib as singer
 from singer_sdk import Stream, metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from typing_extensions import override
 
 from tap_openai_audit.audit_log.clock import run_upper_bound
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from tap_openai_audit.audit_log.ledger import AuditLogReadsStream
     from tap_openai_audit.client import ApiClient
     from tap_openai_audit.storable_text import ReplacementTally
+
+
+# `AuditLogsStream._record_shortcut`: the catalog deselects something, the SDK's path it is.
+_SDK_PATH = object()
 
 
 class AuditLogsStream(Stream):
@@ -79,7 +84,7 @@ class AuditLogsStream(Stream):
         self._warned_extra_keys: set[str] = set()
         self._run: RunReads | None = None
         self._checked_mask: object = None
-        self._mask_deselects = True
+        self._shortcut: object = _SDK_PATH
         # When the page of the records being written was received: their `time_extracted`.
         self._extracted_at = datetime.now(timezone.utc)
 
@@ -270,8 +275,17 @@ class AuditLogsStream(Stream):
         of a record (about a quarter of the tap's CPU in a profile). Conformance is already off.
         Any deselection in the catalog takes the SDK's own path unchanged.
         """
-        if self._deselects_anything():
+        shortcut = self._record_shortcut()
+        if shortcut is _SDK_PATH:
             yield from super()._generate_record_messages(record)
+            return
+        if isinstance(shortcut, str):  # the record as it is: no stream map, no flattening
+            yield singer.RecordMessage(
+                stream=shortcut,
+                record=record,
+                version=self._stream_version,
+                time_extracted=self._extracted_at,
+            )
             return
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
@@ -283,12 +297,27 @@ class AuditLogsStream(Stream):
                     time_extracted=self._extracted_at,
                 )
 
-    def _deselects_anything(self) -> bool:
+    def _record_shortcut(self) -> object:
+        """How records go out, worked out again only when the SDK builds a new mask.
+
+        `_SDK_PATH` when the catalog deselects anything; the stream's name when its only map is
+        the SDK's identity map without flattening; otherwise None (each map transforms).
+        """
         mask = self.mask  # rebuilt by the SDK when a catalog is applied
         if mask is not self._checked_mask:
             self._checked_mask = mask
-            self._mask_deselects = not all(mask.values())
-        return self._mask_deselects
+            maps = self.stream_maps
+            if not all(mask.values()):
+                self._shortcut = _SDK_PATH
+            elif (
+                len(maps) == 1
+                and type(maps[0]) is SameRecordTransform
+                and not maps[0].flattening_enabled
+            ):
+                self._shortcut = maps[0].stream_alias
+            else:
+                self._shortcut = None
+        return self._shortcut
 
     @override
     def _increment_stream_state(

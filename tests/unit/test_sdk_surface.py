@@ -245,9 +245,11 @@ def _names_and_strings(function: Any) -> set[str]:
     }
 
 
-def _messages_both_ways(config: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+def _messages_both_ways(
+    config: dict[str, Any], catalog: dict[str, Any] | None = None
+) -> tuple[list[Any], list[Any]]:
     """The audit_logs stream's RECORD messages for the same records, fast path and SDK path."""
-    tap = TapOpenAIAudit(config=config, parse_env_config=False)
+    tap = TapOpenAIAudit(config=config, catalog=catalog, parse_env_config=False)
     stream = tap.streams["audit_logs"]
     events = generate_events(seed=11, count=300, start=1_760_000_000, end=1_760_086_400)
     odd = {"id": "audit_log-odd", "type": "widget.made", "effective_at": 1_760_000_001}
@@ -268,20 +270,34 @@ def _comparable(message: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "maps",
+    "settings",
     [
-        None,
-        {"audit_logs": {"actor": "None", "kind": "type.upper()"}},
-        {"audit_logs": {"__filter__": "type.startswith('login')"}},
-        {"audit_logs": {"__alias__": "events"}, "events_copy": {"__source__": "audit_logs"}},
+        {},
+        {"stream_maps": {"audit_logs": {"actor": "None", "kind": "type.upper()"}}},
+        {"stream_maps": {"audit_logs": {"__filter__": "type.startswith('login')"}}},
+        {
+            "stream_maps": {
+                "audit_logs": {"__alias__": "events"},
+                "events_copy": {"__source__": "audit_logs"},
+            }
+        },
+        {"flattening_enabled": True, "flattening_max_depth": 2},
     ],
 )
-def test_the_fast_record_path_emits_what_the_sdks_own_path_emits(
-    maps: dict[str, Any] | None,
-) -> None:
-    config: dict[str, Any] = {"admin_api_key": "k"}
-    if maps is not None:
-        config["stream_maps"] = maps
-    fast, sdk = _messages_both_ways(config)
+def test_the_fast_record_path_emits_what_the_sdks_own_path_emits(settings: dict[str, Any]) -> None:
+    fast, sdk = _messages_both_ways({"admin_api_key": "k", **settings})
     assert sdk  # the comparison holds records
+    assert fast == sdk
+
+
+def test_a_deselected_field_takes_the_sdks_own_path() -> None:
+    config = {"admin_api_key": "k"}
+    catalog = TapOpenAIAudit(config=config, parse_env_config=False).catalog_dict
+    (entry,) = [e for e in catalog["streams"] if e["tap_stream_id"] == "audit_logs"]
+    for item in entry["metadata"]:
+        if item["breadcrumb"] == ["properties", "actor"]:
+            item["metadata"]["selected"] = False
+    fast, sdk = _messages_both_ways(config, catalog)
+    assert sdk
+    assert all("actor" not in message["record"] for message in sdk)
     assert fast == sdk
