@@ -6,22 +6,30 @@ through `LiveRun`, which applies the same check and also looks for the key's mas
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+import urllib3
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, Fault, generate_events
+from tap_openai_audit import client
 from tap_openai_audit.timeutil import parse_rfc3339
 from tests.tap_runs import TapRun, assert_no_secret, base_config, run_cli
 from tests.tap_runs import bookmarks as scope_bookmarks
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from pathlib import Path
 
 DAY = 86_400
@@ -77,6 +85,58 @@ def passes(count: int) -> list[Fault]:
 
 # Every run first sends one one-event request to learn the API's clock (its Date header).
 CLOCK_PROBE = 1
+
+# Where an in-process run sends its requests (see `served_in_process`): nothing listens there.
+IN_PROCESS_URL = "http://127.0.0.1:9/v1"
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: urllib3.HTTPHeaderDict
+    data: bytes
+
+
+class InProcessPool:
+    """The client's connection pool, answered by an emulator in this process: no server, no socket.
+
+    What the emulator's HTTP layer adds is added here too (Content-Type, a request id, a `Date`
+    from the emulated API's clock); a fault that drops the connection raises what urllib3
+    raises for one.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+        self._ids = itertools.count()
+
+    def request(self, method: str, url: str, *, headers: Mapping[str, str], **_: object) -> _Answer:
+        split = urlsplit(url)
+        target = f"{split.path}?{split.query}" if split.query else split.path
+        answer = self._emulator.dispatch(method, target, headers.items(), b"")
+        if answer.body is None:
+            dropped = "Connection aborted."  # what urllib3 says of a connection closed early
+            raise urllib3.exceptions.ProtocolError(dropped, ConnectionResetError())
+        fields = urllib3.HTTPHeaderDict(answer.headers)
+        fields["Content-Type"] = answer.content_type
+        fields["x-request-id"] = f"req_in_process_{next(self._ids)}"
+        if self._emulator.send_date:
+            fields["Date"] = formatdate(self._emulator.now(), usegmt=True)
+        return _Answer(answer.status, fields, answer.body)
+
+    def clear(self) -> None:
+        """Nothing to close."""
+
+
+@contextmanager
+def served_in_process(emulator: Emulator) -> Iterator[str]:
+    """Tap runs of this process reach `emulator` (never started) through `InProcessPool`.
+
+    Yields:
+        The api_url to give them.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(client, "connection_pool", lambda *_, **__: InProcessPool(emulator))
+        yield IN_PROCESS_URL
 
 
 def retries(stderr: str) -> list[tuple[int, int, float]]:

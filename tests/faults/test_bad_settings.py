@@ -1,17 +1,26 @@
 """Every invalid setting is refused by the command line before a single request is sent.
 
-The unit tests refuse the exhaustive list of invalid values in-process (tests/unit/
-test_settings.py); here the first invalid value of each setting in that list goes through the
-real CLI against a live emulator, which must count zero requests.
+Every invalid value of every setting (the list in tests/unit/test_settings.py, which also checks
+that each message names its setting) goes through the SDK's command line in this process:
+exit 1, no Singer message, no request to a live emulator. One real subprocess per class of
+refusal then shows what a user sees: a value the config schema refuses (the SDK's check), a
+value only the tap's own check refuses, a sync without a key, and an unknown setting name,
+which is accepted with a warning.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
 from openai_audit_emulator import Emulator
+from tap_openai_audit.settings import CONFIG_SCHEMA
+from tap_openai_audit.tap import TapOpenAIAudit
 from tests.faults.support import config_for, error_lines, run_tap
 from tests.unit.test_settings import INVALID
 
@@ -26,36 +35,48 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def _assert_refused_before_any_request(
-    emu: Emulator, tmp_path: Path, config: dict[str, Any], setting: str
+@pytest.fixture
+def in_process_cli() -> Iterator[CliRunner]:
+    """click's runner; the SDK's CLI hooks warnings and the excepthook: put them back after."""
+    excepthook = sys.excepthook
+    yield CliRunner()
+    logging.captureWarnings(capture=False)
+    sys.excepthook = excepthook
+
+
+@pytest.mark.parametrize(("setting", "value"), INVALID, ids=[f"{n}={v!r}" for n, v in INVALID])
+def test_every_invalid_value_stops_the_command_before_any_request(
+    setting: str, value: Any, emu: Emulator, in_process_cli: CliRunner, tmp_path: Path
 ) -> None:
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps({**config_for(emu.url), setting: value}))
     before = emu.data_request_count
-    run = run_tap(tmp_path, config)
-    assert run.returncode != 0
-    assert "Traceback" not in run.stderr
-    assert run.messages == []  # not even a SCHEMA: nothing started
-    assert any(setting in line for line in error_lines(run.stderr)), run.stderr
+    result = in_process_cli.invoke(TapOpenAIAudit.cli, ["--config", str(config_path)])
+    assert result.exit_code == 1, result.output
+    assert '{"type":' not in result.stdout  # not even a SCHEMA: nothing started
     assert emu.data_request_count == before
 
 
-# One value per setting: each CLI run costs a Python start-up.
-ONE_PER_SETTING = list({name: (name, value) for name, value in reversed(INVALID)}.values())[::-1]
+def _refused_before_any_request(emu: Emulator, tmp_path: Path, setting: str, value: Any) -> None:
+    before = emu.data_request_count
+    run = run_tap(tmp_path, {**config_for(emu.url), setting: value})
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert run.messages == []  # not even a SCHEMA: nothing started
+    problems = [line for line in error_lines(run.stderr) if "Config validation failed" not in line]
+    assert len(problems) == 1, run.stderr
+    assert setting in problems[0]
+    assert emu.data_request_count == before
 
 
-@pytest.mark.parametrize(
-    ("setting", "value"), ONE_PER_SETTING, ids=[f"{n}={v!r}" for n, v in ONE_PER_SETTING]
-)
-def test_an_invalid_value_is_refused_naming_its_setting(
-    setting: str, value: Any, emu: Emulator, tmp_path: Path
-) -> None:
-    _assert_refused_before_any_request(
-        emu, tmp_path, {**config_for(emu.url), setting: value}, setting
-    )
+def test_a_value_the_config_schema_refuses_is_one_line(emu: Emulator, tmp_path: Path) -> None:
+    assert CONFIG_SCHEMA["properties"]["page_size"]["maximum"] == 100  # the SDK's check
+    _refused_before_any_request(emu, tmp_path, "page_size", 101)
 
 
-def test_an_end_date_before_the_start_date_is_refused(emu: Emulator, tmp_path: Path) -> None:
-    config = {**config_for(emu.url), "end_date": "2026-10-01T00:00:00Z"}
-    _assert_refused_before_any_request(emu, tmp_path, config, "end_date")
+def test_a_value_only_the_tap_refuses_is_one_line(emu: Emulator, tmp_path: Path) -> None:
+    # A valid URI for the schema; plain http is for loopback hosts only (design.md).
+    _refused_before_any_request(emu, tmp_path, "api_url", "http://api.example.com/v1")
 
 
 def test_a_sync_without_any_key_is_refused(emu: Emulator, tmp_path: Path) -> None:
@@ -63,9 +84,10 @@ def test_a_sync_without_any_key_is_refused(emu: Emulator, tmp_path: Path) -> Non
     del config["admin_api_key"]
     before = emu.data_request_count
     run = run_tap(tmp_path, config)  # run_cli drops the shell's OPENAI_* and TAP_OPENAI_* variables
-    assert run.returncode != 0
+    assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    assert any("admin_api_key" in line for line in error_lines(run.stderr)), run.stderr
+    [line] = error_lines(run.stderr)
+    assert "admin_api_key" in line
     assert emu.data_request_count == before
 
 

@@ -1,8 +1,10 @@
 """Whatever the data, windows, pages, order, concurrency and transient faults: every id, once.
 
-In-process runs for speed. The faults are the retryable kinds, at most six per run so that no
-request can meet more than the retry bound allows; the retry waits are made tiny (the policy's
-delays are tested on their own in tests/unit/test_retry.py and by the CLI tests here).
+In-process runs for speed, the emulator answering in this process too (`served_in_process`: no
+server, no socket; the HTTP layer is proven by the other tests). The faults are the retryable
+kinds, at most six per run so that no request can meet more than the retry bound allows; the
+retry waits are made tiny (the policy's delays are tested on their own in tests/unit/
+test_retry.py and by the CLI tests here).
 """
 
 from __future__ import annotations
@@ -19,8 +21,20 @@ from openai_audit_emulator import Emulator, Fault, generate_events
 from tap_openai_audit import client
 from tap_openai_audit.audit_log.windows import plan_windows
 from tap_openai_audit.retry import RetryPolicy
-from tests.faults.support import CLOCK_PROBE, DAY, END, END_ISO, bookmarks, iso
+from tests.faults.support import (
+    CLOCK_PROBE,
+    DAY,
+    END,
+    END_ISO,
+    IN_PROCESS_URL,
+    bookmarks,
+    iso,
+    served_in_process,
+)
 from tests.tap_runs import base_config, catalog_selecting, run_in_process
+
+# The audit log alone: every fault must meet one of its requests.
+AUDIT_LOG_ONLY = catalog_selecting(base_config(IN_PROCESS_URL), {"audit_logs"})
 
 
 @dataclass(frozen=True)
@@ -104,14 +118,12 @@ def test_every_id_is_emitted_exactly_once_whatever_happens(scenario: Scenario) -
     data, schedule, page_size = scenario.data, scenario.schedule, scenario.page_size
     faults = [fault or Fault.slow(0) for fault in _queue(schedule)]
     config_start = END - data.days * DAY
-    with (
-        pytest.MonkeyPatch.context() as patch,
-        Emulator(_events(data), order=scenario.order) as emu,
-    ):
+    emu = Emulator(_events(data), order=scenario.order)
+    with pytest.MonkeyPatch.context() as patch, served_in_process(emu) as url:
         patch.setattr(client, "RetryPolicy", _QuickRetry)
         emu.inject(*faults)
         config = base_config(
-            emu.url,
+            url,
             start_date=iso(config_start),
             end_date=END_ISO,
             window_size_days=scenario.window_size_days,
@@ -119,8 +131,7 @@ def test_every_id_is_emitted_exactly_once_whatever_happens(scenario: Scenario) -
             max_concurrency=scenario.concurrency,
             scopes=["organization"],
         )
-        # The audit log alone: every fault must meet one of its requests.
-        run = run_in_process(config, catalog=catalog_selecting(config, {"audit_logs"}))
+        run = run_in_process(config, catalog=AUDIT_LOG_ONLY)
         truth = [event["id"] for event in emu.ground_truth(gte=config_start, lt=END)]
         served = emu.audit_log_requests
         left = emu.stats()["pending_faults"]

@@ -1,6 +1,7 @@
 """Whatever JSON the API puts in an event, every record validates, is UTF-8 and holds no U+0000.
 
-Each example is a run of the tap, in process, over events served for real by the emulator:
+Each example is a run of the tap, in process, over events served by the emulator (in process
+too, `served_in_process`: the bytes it would send, without a server):
 arbitrary JSON under `actor`, `project`, the payload and unknown top-level keys, with the same
 keys typed differently across the events of one run, and strings that hold U+0000 and lone
 surrogates (in keys too). The records are checked against the schema the tap declares, with
@@ -18,11 +19,14 @@ from singer_sdk.sinks.core import JSONSchemaValidator
 
 from openai_audit_emulator import Emulator
 from tap_openai_audit.audit_log.records import KNOWN_KEYS
-from tests.faults.support import END, END_ISO
-from tests.tap_runs import base_config, run_in_process
+from tests.faults.support import END, END_ISO, IN_PROCESS_URL, served_in_process
+from tests.tap_runs import base_config, catalog_selecting, run_in_process
 
 REPLACEMENT = "\ufffd"
 START = END - 3600
+CONFIG = base_config(IN_PROCESS_URL, start_date="2026-10-31T23:00:00Z", end_date=END_ISO)
+# The audit log alone: the inventory's records are checked in tests/integration.
+CATALOG = catalog_selecting(CONFIG, {"audit_logs"})
 
 # Every character, surrogates included, with the two that stop loads made frequent.
 characters = st.one_of(
@@ -95,10 +99,8 @@ def _replaced(value: Any) -> tuple[Any, bool]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events())
 def test_every_record_validates_is_utf8_and_holds_no_nul(drawn: list[dict[str, Any]]) -> None:
-    with Emulator(events=drawn) as emulator:
-        run = run_in_process(
-            base_config(emulator.url, start_date="2026-10-31T23:00:00Z", end_date=END_ISO)
-        )
+    with served_in_process(Emulator(events=drawn)):
+        run = run_in_process(CONFIG, catalog=CATALOG)
     schemas = [
         m["schema"] for m in run.messages if m["type"] == "SCHEMA" and m["stream"] == "audit_logs"
     ]
