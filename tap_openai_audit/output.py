@@ -13,7 +13,7 @@ from __future__ import annotations
 import atexit
 import sys
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from msgspec.json import Encoder
 from singer_sdk.contrib.msgspec import MsgSpecWriter, enc_hook
@@ -53,11 +53,20 @@ class BatchingWriter(MsgSpecWriter):
             self._pending += self.format_message(message)
             self.flush()
             return
-        head = self._heads.get(message.stream)
+        self.write_record(message.stream, message.record, message.version, message.time_extracted)
+
+    def write_record(
+        self,
+        stream: str,
+        record: dict[str, Any],
+        version: int | None = None,
+        extracted: datetime | None = None,
+    ) -> None:
+        """Write a RECORD line: the bytes `write_message` writes for that `RecordMessage`."""
+        head = self._heads.get(stream)
         if head is None:
-            head = b'{"type":"RECORD","stream":' + _ENCODER.encode(message.stream) + b',"record":'
-            self._heads[message.stream] = head
-        version, extracted = message.version, message.time_extracted
+            head = b'{"type":"RECORD","stream":' + _ENCODER.encode(stream) + b',"record":'
+            self._heads[stream] = head
         if version != self._tail_of[0] or extracted is not self._tail_of[1]:
             self._tail_of = (version, extracted)
             version_part = b"" if version is None else b',"version":' + _ENCODER.encode(version)
@@ -69,7 +78,7 @@ class BatchingWriter(MsgSpecWriter):
         # between two steps must never find half a line gathered.
         line = self._line
         line[:] = head
-        _ENCODER.encode_into(message.record, line, -1)
+        _ENCODER.encode_into(record, line, -1)
         line += self._tail
         self._pending += line
         if len(self._pending) >= BATCH_BYTES:

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import singer_sdk.singerlib as singer
 from singer_sdk import Stream, metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
@@ -23,11 +22,12 @@ from tap_openai_audit.audit_log.scopes import Scope, partition
 from tap_openai_audit.audit_log.state import REPLICATION_KEY, move_bookmark, read_bookmark
 from tap_openai_audit.audit_log.windows import Window, count_windows, lower_bound, plan_windows
 from tap_openai_audit.fetcher import read_in_order
+from tap_openai_audit.output import BatchingWriter
 from tap_openai_audit.settings import Settings, request_settings
 from tap_openai_audit.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Iterable
 
     from singer_sdk import Tap
     from singer_sdk.helpers import types
@@ -79,6 +79,10 @@ class AuditLogsStream(Stream):
         self._api = api
         self._ledger = ledger
         self._state_writer = tap.state_writer
+        # The record path writes through it directly (see `_write_record_message`).
+        self._writer = (
+            tap.message_writer if isinstance(tap.message_writer, BatchingWriter) else None
+        )
         self._replacements = replacements
         self._report_replacements = report_replacements
         self._warned_extra_keys: set[str] = set()
@@ -265,37 +269,32 @@ class AuditLogsStream(Stream):
             self._state_writer.write_state(self.tap_state)
 
     @override
-    def _generate_record_messages(
-        self, record: types.Record
-    ) -> Generator[singer.RecordMessage, None, None]:
-        """The SDK's record path, without its per-record selection walk when nothing is deselected.
+    def _write_record_message(self, record: types.Record) -> None:
+        """The SDK's record path, without the two costs that buy nothing here.
 
-        The SDK walks every nested dict of every record against the selection mask even when
-        the catalog selects everything, the usual case: that walk was the largest single cost
-        of a record (about a quarter of the tap's CPU in a profile). Conformance is already off.
-        Any deselection in the catalog takes the SDK's own path unchanged.
+        - The SDK walks every nested dict of every record against the catalog's selection
+          mask, even when the catalog selects everything, the usual case: the largest single
+          cost of a record. Any deselection takes the SDK's own path, unchanged.
+        - A `RecordMessage` per record, made by a generator and handed through the tap to its
+          writer: the writer's `write_record` writes the same bytes from the record itself.
+
+        Stream maps and flattening apply as in the SDK's path; conformance is off for this
+        stream (`TYPE_CONFORMANCE_LEVEL`). `make bench` shows what this is worth, and
+        tests/unit/test_sdk_surface.py that both paths write the same lines.
         """
         shortcut = self._record_shortcut()
-        if shortcut is _SDK_PATH:
-            yield from super()._generate_record_messages(record)
+        writer = self._writer
+        if shortcut is _SDK_PATH or writer is None:
+            super()._write_record_message(record)
             return
-        if isinstance(shortcut, str):  # the record as it is: no stream map, no flattening
-            yield singer.RecordMessage(
-                stream=shortcut,
-                record=record,
-                version=self._stream_version,
-                time_extracted=self._extracted_at,
-            )
+        version, extracted = self._stream_version, self._extracted_at
+        if isinstance(shortcut, str):  # no stream map, no flattening: the record as it is
+            writer.write_record(shortcut, record, version, extracted)
             return
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
-                yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=self._extracted_at,
-                )
+                writer.write_record(stream_map.stream_alias, mapped, version, extracted)
 
     def _record_shortcut(self) -> object:
         """How records go out, worked out again only when the SDK builds a new mask.
