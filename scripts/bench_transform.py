@@ -62,7 +62,8 @@ create table {table} (
 """
 
 # Events `first` to `last`: one every 31.5 s from 2025-11-01 (a year per million), a third of
-# them logins, 200 users in 5 countries (coordinates as strings, as the reference shows them),
+# them logins, 200 users in 5 countries, sessions shaped like the emulator's (user agent, ja3,
+# ja4, seven IP details, coordinates as strings, as the reference shows them),
 # sessions with an IP, API keys of users and of service accounts, every documented type; the
 # loader wrote them in batches of 10,000, each batch a millisecond after the previous one.
 EVENTS = """
@@ -78,10 +79,17 @@ select
             'session', jsonb_build_object(
                 'user', jsonb_build_object('id', 'user-' || u, 'email', 'u' || u || '@example.com'),
                 'ip_address', '203.0.113.' || (n %% 250),
-                'user_agent', 'Mozilla/5.0 (bench)',
+                'user_agent',
+                'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0',
+                'ja3', md5('ja3' || u),
+                'ja4',
+                't13d3581h2_' || left(md5('ja4' || u), 12) || '_' || left(md5('ja4b' || u), 12),
                 'ip_address_details', jsonb_build_object(
                     'country', (array['US', 'DE', 'GB', 'FR', 'JP'])[1 + u %% 5],
                     'city', 'City ' || u %% 5,
+                    'region', 'Region ' || u %% 5,
+                    'region_code', 'R' || u %% 5,
+                    'asn', (13335 + u %% 5)::text,
                     'latitude',
                     ((array[37.7749, 52.52, 51.5074, 48.8566, 35.6762])[1 + u %% 5])::text,
                     'longitude',

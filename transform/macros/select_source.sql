@@ -7,23 +7,28 @@
     {%- set columns = openai_audit_raw_columns(table_name) -%}
     {%- set declared = source('openai_audit', table_name) -%}
     {%- set found = {} -%}
-    {%- set relation = none -%}
     {%- if execute -%}
-        {%- set relation = adapter.get_relation(
-            database=declared.database, schema=declared.schema, identifier=declared.identifier
-        ) -%}
-        {%- if relation is not none -%}
-            {%- for column in adapter.get_columns_in_relation(relation) -%}
-                {%- do found.update({column.name: column.dtype}) -%}
-            {%- endfor -%}
-        {%- endif -%}
+        {#- One catalog query for both questions, whether the table exists and its columns'
+            types: dbt's get_relation and get_columns_in_relation take two, one of them on
+            information_schema, for each of the 21 models of every build. -#}
+        {%- set qualified = declared.include(database=false) | string -%}
+        {%- set lookup -%}
+            select attname::text, format_type(atttypid, null)
+            from pg_catalog.pg_attribute
+            where attrelid = to_regclass('{{ qualified | replace("'", "''") }}')
+                and attnum > 0
+                and not attisdropped
+        {%- endset -%}
+        {%- for row in run_query(lookup).rows -%}
+            {%- do found.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
     {%- endif -%}
     select
     {%- for name, type in columns %}
         {{ openai_audit_cast(name, type, found.get(name)) }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
     {%- endfor %}
-    {%- if relation is not none %}
-    from {{ relation }}
+    {%- if found %}
+    from {{ declared }}
     {%- else %}
     {#- no table: the same columns, no rows -#}
     where false
