@@ -92,7 +92,9 @@ def test_memory_is_bounded_by_a_fixed_number_of_buffered_pages(
                 progress.notify_all()
             yield page
 
-    reader = read_in_order(plan_windows(0, 100, 10), pages, concurrency=workers)
+    reader = read_in_order(
+        plan_windows(0, 100, 10), pages, concurrency=workers, always_concurrent=True
+    )
     _, first_pages = next(reader)
     next(first_pages)
     with progress:
@@ -102,3 +104,59 @@ def test_memory_is_bounded_by_a_fixed_number_of_buffered_pages(
         # The page taken, and per worker a full buffer plus the page it waits to put.
         assert produced == 1 + workers * (buffered + 1)
     reader.close()
+
+
+class _Clock:
+    """Wall and CPU time that move only when told: the reader's choice, without the machine's."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def perf_counter(self) -> float:
+        return self.wall
+
+    def thread_time(self) -> float:
+        return self.cpu
+
+    def monotonic(self) -> float:
+        return self.wall
+
+    def spend(self, *, working: float = 0.0, waiting: float = 0.0) -> None:
+        self.cpu += working
+        self.wall += working + waiting
+
+
+def _readers(monkeypatch: pytest.MonkeyPatch, *, waiting_per_page: float) -> list[str]:
+    """Which thread read each of ten jobs of three pages, each page 1 ms of work to read and
+    1 ms to use, plus `waiting_per_page` seconds waiting for its answer."""
+    clock = _Clock()
+    monkeypatch.setattr(fetcher, "time", clock)
+    read_by: dict[Window, str] = {}
+
+    def pages(window: Window) -> Iterator[int]:
+        read_by[window] = threading.current_thread().name
+        for page in range(3):
+            clock.spend(working=0.001, waiting=waiting_per_page)
+            yield page
+
+    windows = list(plan_windows(0, 100, 10))
+    for _, window_pages in read_in_order(windows, pages, concurrency=4):
+        for _ in window_pages:
+            clock.spend(working=0.001)
+    return [read_by[window] for window in windows]
+
+
+def test_an_api_that_answers_at_once_is_read_one_job_at_a_time_without_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readers = _readers(monkeypatch, waiting_per_page=0.0002)
+    assert set(readers) == {threading.current_thread().name}
+
+
+def test_an_api_that_keeps_the_reader_waiting_gets_the_workers_after_the_first_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readers = _readers(monkeypatch, waiting_per_page=0.1)
+    assert readers[0] == threading.current_thread().name
+    assert all(name.startswith("page-reader-") for name in readers[1:])
