@@ -1,16 +1,7 @@
-{{ config(
-    materialized='incremental',
-    unique_key='id',
-    incremental_strategy=var('openai_audit_incremental_strategy'),
-    on_schema_change='append_new_columns',
-    post_hook="{{ openai_audit_analyze_once() }}",
-    indexes=[
-        {'columns': ['id'], 'unique': True},
-        {'columns': ['loaded_at']},
-        {'columns': ['type', 'effective_at']},
-        {'columns': ['actor_user_id', 'effective_at']},
-    ],
-) }}
+{{ openai_audit_incremental_config(indexes=[
+    {'columns': ['type', 'effective_at']},
+    {'columns': ['actor_user_id', 'effective_at']},
+]) }}
 {#- Every event, narrowed to what the detections other than the login ones read: who acted (the
     actor user id; `actor`, the user id, else the service account id, else the e-mail), on what
     (`object_id`, the payload's id), in which project, and the payload of the few types whose

@@ -1,14 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='id',
-    incremental_strategy=var('openai_audit_incremental_strategy'),
-    on_schema_change='append_new_columns',
-    post_hook="{{ openai_audit_analyze_once() }}",
-    indexes=[
-        {'columns': ['id'], 'unique': True},
-        {'columns': ['loaded_at']},
-    ],
-) }}
+{{ openai_audit_incremental_config() }}
 {#- The login events the six login detections read, narrowed to what they use, so that each
     build rescans a small table instead of every event's payload.
 

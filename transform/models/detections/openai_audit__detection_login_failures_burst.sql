@@ -17,23 +17,13 @@ with failures as (
 
 ),
 
--- the keys that can fire: `min_failures` of their failures within one window, i.e. a failure
--- whose (min_failures - 1)th predecessor is at most the window before it (one sort of the
--- rule's failures); the burst logic below runs for those keys alone
+-- the keys that can fire: `min_failures` of their failures within one window; the burst logic
+-- below runs for those keys alone
 candidate_keys as (
 
-    select distinct login_key
-    from (
-        select
-            login_key,
-            effective_at,
-            lag(effective_at, {{ min_failures - 1 }}) over (
-                partition by login_key order by effective_at, id
-            ) as earlier
-        from failures
-        where login_key is not null
-    ) as spans
-    where earlier >= effective_at - {{ window }}
+    {{ openai_audit_keys_with_events_in_window(
+        'failures', 'login_key', min_failures, window, where='login_key is not null'
+    ) | indent(4) }}
 
 ),
 
@@ -50,12 +40,7 @@ scored as (
             range between {{ window }} preceding and current row
         ) - count(*) over (partition by login_key, effective_at)
         + row_number() over (partition by login_key, effective_at order by id) as in_window,
-        case
-            when effective_at - lag(effective_at) over (
-                partition by login_key order by effective_at, id
-            ) <= {{ window }} then 0
-            else 1
-        end as starts_burst
+        {{ openai_audit_starts_burst('login_key', window) | indent(8) }} as starts_burst
     from failures
     where login_key in (select login_key from candidate_keys)
 
@@ -65,9 +50,7 @@ bursts as (
 
     select
         *,
-        sum(starts_burst) over (
-            partition by login_key order by effective_at, id rows unbounded preceding
-        ) as burst
+        {{ openai_audit_burst('login_key') | indent(8) }} as burst
     from scored
 
 ),

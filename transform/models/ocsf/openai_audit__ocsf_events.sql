@@ -1,15 +1,6 @@
-{{ config(
-    materialized='incremental',
-    unique_key='id',
-    incremental_strategy=var('openai_audit_incremental_strategy'),
-    on_schema_change='append_new_columns',
-    post_hook="{{ openai_audit_analyze_once() }}",
-    indexes=[
-        {'columns': ['id'], 'unique': True},
-        {'columns': ['loaded_at']},
-        {'columns': ['class_uid', 'time']},
-    ],
-) }}
+{{ openai_audit_incremental_config(indexes=[
+    {'columns': ['class_uid', 'time']},
+]) }}
 {#- One OCSF 1.8.0 record per audit event (design.md, "OCSF"). The class and activity of a type
     come from the seed; a type the seed lacks is API Activity, activity 99 (Other). Every
     attribute the class requires is present whatever the event lacks (the fills below), and an

@@ -1,15 +1,6 @@
-{{ config(
-    materialized='incremental',
-    unique_key='id',
-    incremental_strategy=var('openai_audit_incremental_strategy'),
-    on_schema_change='append_new_columns',
-    post_hook="{{ openai_audit_analyze_once() }}",
-    indexes=[
-        {'columns': ['id'], 'unique': True},
-        {'columns': ['loaded_at']},
-        {'columns': ['type', 'effective_at']},
-    ],
-) }}
+{{ openai_audit_incremental_config(indexes=[
+    {'columns': ['type', 'effective_at']},
+]) }}
 {#- One row per audit event, with the actor, project, payload id and session details flattened.
     Incremental on when the loader wrote the row, not on effective_at: an event the API listed
     late (read again by the daily reconcile run) has an old effective_at but a new load time,
