@@ -255,7 +255,8 @@ class LiveRun:
         """Send the signal, read what was already written, and return (exit code, stderr)."""
         self.process.send_signal(signal_number)
         assert self.process.stdout is not None
-        self.lines.extend(self.process.stdout)
+        with self.process.stdout:  # closed once read: no pipe left to the garbage collector
+            self.lines.extend(self.process.stdout)
         returncode = self.process.wait(timeout=30)
         stderr = self.stderr_path.read_text()
         assert_no_key_trace("".join(self.lines) + stderr)

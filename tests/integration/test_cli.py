@@ -14,6 +14,9 @@ from tests.tap_runs import base_config, run_cli
 if TYPE_CHECKING:
     from pathlib import Path
 
+# No socket, file or pipe left to the garbage collector (pyproject.toml ignores it suite-wide).
+pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
+
 
 def _problem_lines(stderr: str) -> list[str]:
     """The lines a user would notice: errors, warnings and Python's own warnings."""
