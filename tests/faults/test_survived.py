@@ -8,8 +8,10 @@ once is run too, the faults then landing on whichever requests come first.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
@@ -54,10 +56,25 @@ def _into_second_window(emu: Emulator) -> list[Fault]:
     return passes(CLOCK_PROBE + first + 1)
 
 
-def _http_date_in(seconds: int) -> str:
-    import time  # noqa: PLC0415 - only this helper reads the clock
+@dataclass
+class _DateAhead:
+    """A Retry-After HTTP date some seconds ahead, made when the faults are."""
 
-    return formatdate(time.time() + seconds, usegmt=True)
+    seconds: int
+    moment: float = 0.0
+
+    def fault(self) -> Fault:
+        self.moment = float(int(time.time() + self.seconds))  # an HTTP date has whole seconds
+        return Fault.status(429, retry_after=formatdate(self.moment, usegmt=True))
+
+    def wait_from(self, stderr: str) -> float:
+        """Seconds from the retry's warning (when the date was read) to the date."""
+        (line,) = [line for line in stderr.splitlines() if "retry 1 of" in line]
+        logged = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").astimezone()
+        return max(0.0, self.moment - logged.timestamp())
+
+
+RETRY_AFTER_DATE = _DateAhead(5)
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,7 @@ class Case:
     faults: Callable[[], list[Fault]]
     reasons: list[str]  # the reason each retry's warning gives
     first_delay: tuple[float, float] | None = None  # bounds of the first retry's wait
+    date: _DateAhead | None = None  # the Retry-After date the first retry must wait for
 
 
 CASES: dict[str, Case] = {
@@ -74,9 +92,10 @@ CASES: dict[str, Case] = {
     "429 Retry-After seconds": Case(
         lambda: [Fault.status(429, retry_after="1")], ["HTTP 429"], (1.0, 1.1)
     ),
-    # An HTTP date has whole seconds and is read a moment later: 2 to 3 s, plus jitter.
+    # Up to the date, as the tap's clock read it when the 429 came, plus jitter (at most a
+    # tenth): measured from the warning's own time, whatever the start-up took.
     "429 Retry-After HTTP date": Case(
-        lambda: [Fault.status(429, retry_after=_http_date_in(3))], ["HTTP 429"], (1.5, 3.4)
+        lambda: [RETRY_AFTER_DATE.fault()], ["HTTP 429"], date=RETRY_AFTER_DATE
     ),
     "429 without Retry-After": Case(lambda: [Fault.status(429)], ["HTTP 429"], (0.0, 0.5)),
     "500": Case(lambda: [Fault.status(500)], ["HTTP 500"]),
@@ -126,6 +145,9 @@ def test_a_transient_fault_is_retried_and_no_id_is_lost_or_repeated(
     if case.first_delay is not None:
         low, high = case.first_delay
         assert low <= made[0][2] <= high
+    if case.date is not None:
+        wait = case.date.wait_from(run.stderr)
+        assert wait - 0.1 <= made[0][2] <= wait * 1.1 + 0.1  # "in %.1f s", logged ms later
     # The retried request is the failed one, cursor included (a slow request is recorded
     # only once the emulator has finished sleeping, so it is left out of this count).
     sent = Counter(request.query for request in served)
@@ -142,8 +164,12 @@ def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
     concurrency: int, org: Emulator, tmp_path: Path, outcome: Outcome
 ) -> None:
     with org as emu:
+        # Answers that take a while: the reader reads the first window alone, then moves to
+        # its workers (fetcher.py), so the faults come after that window, among the others.
+        emu.latency = 0.01
+        first = pages_in(emu, gte=END - 3 * DAY, lt=END - 2 * DAY, page_size=PAGE_SIZE)
         emu.inject(
-            *passes(CLOCK_PROBE + 2),
+            *passes(CLOCK_PROBE + first),
             Fault.status(503),
             Fault.drop(),
             Fault.status(429, retry_after="0"),
@@ -157,7 +183,11 @@ def test_faults_among_concurrent_windows_lose_and_repeat_nothing(
         )
         run = run_tap(tmp_path, config)
         expected = truth(emu, gte=END - 3 * DAY)
+        windows = [dict(request.query).get("effective_at[gte]") for request in emu.requests]
     assert run.returncode == 0, run.stderr
+    # The second and third windows were read at once: their requests interleave.
+    second, third = str(END - 2 * DAY), str(END - DAY)
+    assert max(i for i, start in enumerate(windows) if start == second) > windows.index(third)
     assert Counter(run.ids) == Counter(expected)
     assert len(retries(run.stderr)) == 6
     marks = bookmarks(run.states)
