@@ -348,8 +348,20 @@ def test_concurrent_windows_emit_the_same_records_and_state(
     emulator: Emulator, concurrency: int
 ) -> None:
     config = base_config(emulator.url, start_date=START_ISO, end_date=END_ISO)
+    # Answers that take a while: past the first window the reader moves to its workers.
+    emulator.latency = 0.005
     sequential = run_in_process({**config, "max_concurrency": 1})
+    before = len(emulator.audit_log_requests)
     concurrent = run_in_process({**config, "max_concurrency": concurrency})
+    # Windows were read at once: a later window's first request before an earlier one's last.
+    windows = [
+        (query.get("tenant_only", ""), int(query["effective_at[gte]"]))
+        for query in map(dict, (r.query for r in emulator.audit_log_requests[before:]))
+        if "effective_at[gte]" in query
+    ]
+    last = {window: index for index, window in enumerate(windows)}
+    first = {window: windows.index(window) for window in last}
+    assert any(first[later] < last[window] for window in last for later in last if later > window)
     assert concurrent.ids == sequential.ids  # same records, same order
     assert concurrent.states == sequential.states
     assert [_without_run(row) for row in concurrent.ledger] == [
