@@ -22,6 +22,9 @@ Sections:
    1 (sequential), 2, 4 and 8, as speed-ups (target: at least 3.5x at 4).
 5. Equality: every tap variant emits the same records (ids, order and bytes, `time_extracted`
    aside) and the same final STATE, and the bare loop the same ids. Exits 1 on FAIL.
+
+Every tap run here reads the audit log and its ledger only, as the bare loop does; the
+inventory has its own bench (`bench_inventory.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -262,24 +266,24 @@ def run_child(
     return Run(wall, usage.ru_maxrss / MIB, pages, stdout, stderr, cpu)
 
 
-def tap_argv(config: Path, catalog: Path | None = None) -> list[str]:
-    """The tap's command line."""
-    return [str(TAP), "--config", str(config), *(["--catalog", str(catalog)] if catalog else [])]
+def tap_argv(config: Path) -> list[str]:
+    """The tap's command line, reading what the bare loop reads: the audit log (and ledger).
+
+    The inventory has its own bench (`bench_inventory.py`).
+    """
+    return [str(TAP), "--config", str(config), "--catalog", str(audit_log_catalog())]
 
 
-def audit_log_catalog(config: Path) -> Path:
+@cache
+def audit_log_catalog() -> Path:
     """The tap's catalog with `audit_logs` and `audit_log_reads` selected, nothing else."""
-    done = subprocess.run(
-        [str(TAP), "--config", str(config), "--discover"],
-        capture_output=True,
-        check=True,
-    )
+    path = WORK / "catalog-audit-log.json"
+    done = subprocess.run([str(TAP), "--discover"], capture_output=True, check=True)
     catalog: dict[str, Any] = orjson.loads(done.stdout)
     for entry in catalog["streams"]:
         for item in entry["metadata"]:
             if item["breadcrumb"] == []:
                 item["metadata"]["selected"] = entry["tap_stream_id"] in AUDIT_LOG_STREAMS
-    path = WORK / "catalog-audit-log.json"
     path.write_bytes(orjson.dumps(catalog))
     return path
 
@@ -310,7 +314,7 @@ def read_output(path: Path) -> Output:
             if kind == "RECORD" and message.get("stream") == "audit_log_reads":
                 # The ledger's run_id and read_at differ from run to run by design.
                 ledger_rows += 1
-            elif kind == "RECORD":
+            elif kind == "RECORD" and message.get("stream") == "audit_logs":
                 message.pop("time_extracted", None)
                 ids.append(str(message["record"]["id"]))
                 digest.update(orjson.dumps(message))
@@ -388,11 +392,10 @@ def record_path_cpu(dataset: Dataset, rounds: int, checks: Checks) -> float:
     """Section 1: CPU of the tap and the bare loop over the same events, interleaved."""
     with EmulatorProcess(dataset, "cpu") as emulator:
         config = emulator.tap_config("cpu")
-        catalog = audit_log_catalog(config)
         variants: dict[str, list[str]] = {
             "bare": emulator.bare_argv(),
-            "tap": tap_argv(config, catalog),
-            "sdk-path": [sys.executable, str(SDK_RECORD_PATH), *tap_argv(config, catalog)[1:]],
+            "tap": tap_argv(config),
+            "sdk-path": [sys.executable, str(SDK_RECORD_PATH), *tap_argv(config)[1:]],
         }
         # One untimed run of each first: files cached, bytecode written.
         kept = {
