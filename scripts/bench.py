@@ -289,12 +289,17 @@ def audit_log_catalog() -> Path:
 
 
 def emitted(run: Run) -> int:
-    """Records written, from the tap's `record_count` metric or the bare loop's `records=`."""
+    """`audit_logs` records written: the tap's `record_count` metrics, or the bare `records=`.
+
+    The tap logs one count per scope, and the ledger's apart (not summed here).
+    """
     text = run.stderr.read_text(errors="replace")
     bare = re.search(r"^records=(\d+)$", text, re.MULTILINE)
     if bare:
         return int(bare.group(1))
-    counts = re.findall(r'"metric":"record_count","value":(\d+)', text)
+    counts = re.findall(
+        r'"metric":"record_count","value":(\d+),"tags":\{"stream":"audit_logs"', text
+    )
     if not counts:
         msg = f"no record count in {run.stderr}"
         raise BenchError(msg)
