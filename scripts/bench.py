@@ -702,7 +702,7 @@ def main() -> int:
     """Run every section and print the figures; exit 1 when an equality check fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="throughput rounds (default 5)")
-    parser.add_argument("--cpu-rounds", type=int, default=9, help="CPU rounds (default 9)")
+    parser.add_argument("--cpu-rounds", type=int, default=15, help="CPU rounds (default 15)")
     parser.add_argument("--cpu-events", type=int, default=30_000, help="the CPU dataset")
     parser.add_argument(
         "--cpu-only", action="store_true", help="section 1 alone (and its equality check)"
