@@ -19,11 +19,16 @@ pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
 
 
 def _problem_lines(stderr: str) -> list[str]:
-    """The lines a user would notice: errors, warnings and Python's own warnings."""
+    """The lines a user would notice: errors, warnings and Python's own warnings.
+
+    The SDK's notice that Python 3.10 is past its end of life (printed on every run under
+    3.10, which the tap still supports: `make test-matrix`) is not the tap's problem.
+    """
     return [
         line
         for line in stderr.splitlines()
-        if "| ERROR" in line or "| WARNING" in line or "Warning" in line
+        if ("| ERROR" in line or "| WARNING" in line or "Warning" in line)
+        and "SingerSDKPythonEOLWarning" not in line
     ]
 
 
