@@ -114,9 +114,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         url = args.database_url
         if url is None:
-            embedded_postgres.wipe(BENCH_PG)  # whatever an interrupted bench left
-            stack.callback(embedded_postgres.wipe, BENCH_PG)
-            url = embedded_postgres.start(BENCH_PG).url()
+            url = stack.enter_context(embedded_postgres.throwaway(BENCH_PG)).url()
         try:
             connection = stack.enter_context(
                 psycopg.connect(url, autocommit=True, connect_timeout=10)

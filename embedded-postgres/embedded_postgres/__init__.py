@@ -16,6 +16,7 @@ from embedded_postgres.server import (
     start,
     status,
     stop,
+    throwaway,
     wipe,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "start",
     "status",
     "stop",
+    "throwaway",
     "wipe",
 ]

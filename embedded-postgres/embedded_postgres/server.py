@@ -353,3 +353,17 @@ def _tail(log: Path) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-_LOG_TAIL_LINES:])
     except OSError:
         return "(no log)"
+
+
+@contextlib.contextmanager
+def throwaway(folder: Path) -> Iterator[Server]:
+    """A fresh server in `folder` for one job, such as a bench.
+
+    What a killed run left there is wiped first; the server and its data are wiped when the job
+    ends, however it ends.
+    """
+    wipe(folder)
+    try:
+        yield start(folder)
+    finally:
+        wipe(folder)
