@@ -10,6 +10,7 @@
     staging's payloads on every build. Incremental on load time, like staging. -#}
 
 select
+    organization,
     id,
     type,
     effective_at,

@@ -10,6 +10,7 @@
 with logins as (
 
     select
+        organization,
         id,
         type,
         effective_at,
@@ -32,6 +33,7 @@ with logins as (
 )
 
 select
+    organization,
     id,
     type,
     effective_at,

@@ -76,6 +76,7 @@ flattened as (
 )
 
 select
+    {{ openai_audit_organization() }} as organization,
     id,
     type,
     effective_at,
