@@ -6,7 +6,7 @@ import gc
 import logging
 import sys
 
-from tap_openai_audit.errors import TapOpenAIAuditError
+from tap_openai_audit.errors import InvalidSettings, TapOpenAIAuditError
 
 
 def main() -> None:
@@ -23,5 +23,9 @@ def main() -> None:
     try:
         TapOpenAIAudit.cli()
     except TapOpenAIAuditError as exc:
-        logging.getLogger(TapOpenAIAudit.name).error("%s", exc)  # noqa: TRY400 - no traceback wall
+        # One record per line: a runner that reads levels line by line (Meltano) sees each
+        # problem of the settings as an error.
+        problems = exc.problems if isinstance(exc, InvalidSettings) else [str(exc)]
+        for problem in problems:
+            logging.getLogger(TapOpenAIAudit.name).error("%s", problem)  # noqa: TRY400 - no traceback wall
         sys.exit(1)

@@ -25,6 +25,7 @@ Why the streams read through this client and not through the SDK's `RESTStream`:
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 import weakref
@@ -43,6 +44,7 @@ from tap_openai_audit.errors import (
     AccessDenied,
     ApiError,
     BadRequest,
+    CertificateRejected,
     Forbidden,
     MalformedResponse,
     NotFound,
@@ -172,6 +174,7 @@ class ApiClient:
 
         Raises:
             RetriesExhausted: 429, 5xx, timeouts or dropped connections past the retry bound.
+            CertificateRejected: the server's certificate did not verify (never retried).
             AccessDenied: 401, or 403 (`Forbidden`).
             BadRequest: 404 (`NotFound`) or another 4xx, with the API's own (redacted) message.
             MalformedResponse: a 200 whose body is not JSON.
@@ -226,6 +229,15 @@ class ApiClient:
                 False,
             )
         except urllib3.exceptions.HTTPError as exc:
+            rejected = _certificate_rejection(exc)
+            if rejected is not None:
+                # The same certificate comes back on every retry: no network fault to wait out.
+                msg = (
+                    f"GET {path}: the server's TLS certificate was not accepted ({rejected}). "
+                    "Check api_url; if a proxy or a private CA signs that certificate, set "
+                    "REQUESTS_CA_BUNDLE to the CA's PEM file."
+                )
+                raise CertificateRejected(msg) from None
             return f"connection failed ({_root_cause(exc)})", None, False
         self._note_date(response.headers.get("date"))
         request_id = response.headers.get("x-request-id", "none")
@@ -303,6 +315,19 @@ def _root_cause(exc: BaseException) -> str:
     while exc.__context__ is not None or exc.__cause__ is not None:
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return type(exc).__name__
+
+
+def _certificate_rejection(exc: BaseException) -> str | None:
+    """OpenSSL's reason when `exc` comes from a certificate that failed verification, else None.
+
+    urllib3 wraps it (in `SSLError`, and in `ProxyError` through a proxy): look down the chain.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "certificate verify failed")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _parse_json(body: bytes, content_type: str, path: str, request_id: str) -> Any:  # noqa: ANN401 - any JSON

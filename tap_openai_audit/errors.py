@@ -3,11 +3,14 @@
 The tree::
 
     TapOpenAIAuditError            anything the tap reports as a clean, actionable failure
+    ├── InvalidSettings            settings refused before any request, one line per problem
     ├── MissingKeyError            no Admin API key where a request is about to be sent
+    ├── UnreadableCaBundle         REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE cannot be read
     ├── UnreadableStateError       (audit log) the incoming state is not this tap's
     └── ApiError                   an Admin API endpoint, any of them, said no, or said
         │                          something the tap cannot trust
         ├── RetriesExhausted       429, 5xx, timeouts or dropped connections past the retry bound
+        ├── CertificateRejected    the server's TLS certificate failed verification
         ├── AccessDenied           401 or 403: a key or organization problem no retry will fix
         │   └── Forbidden          403: the key or the organization lacks this endpoint
         ├── BadRequest             400, or another 4xx: the API's own (redacted) message
@@ -22,9 +25,10 @@ The tree::
 ones. The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
 error, and any of them on the audit log, stops the run.
 
-Other invalid settings are not in this tree: the tap refuses them as the SDK's
-`ConfigValidationError`, before any request. Messages never carry the key, and quote
-response bodies only through `redact`.
+Invalid settings are refused by the tap's constructor as the SDK's `ConfigValidationError`
+(what the SDK's own callers expect); the command line turns it into `InvalidSettings`, so that
+a run and `--test` print the same lines. Messages never carry the key, and quote response
+bodies only through `redact`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,19 @@ from __future__ import annotations
 
 class TapOpenAIAuditError(Exception):
     """A failure the command line reports as one line and a non-zero exit."""
+
+
+class InvalidSettings(TapOpenAIAuditError):
+    """Settings refused before any request: each problem is one line naming its setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """`problems`: one line each, the setting's name first where it has one."""
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class UnreadableCaBundle(TapOpenAIAuditError):
+    """The CA bundle the environment names cannot be read: a setting to fix, not a network fault."""
 
 
 class MissingKeyError(TapOpenAIAuditError):
@@ -48,6 +65,10 @@ class ApiError(TapOpenAIAuditError):
 
 class RetriesExhausted(ApiError):
     """Transient failures kept coming past the retry bound."""
+
+
+class CertificateRejected(ApiError):
+    """The server's TLS certificate did not verify: a retry meets the same certificate."""
 
 
 class AccessDenied(ApiError):

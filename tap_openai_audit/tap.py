@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
-from singer_sdk.exceptions import (
-    AbortedSyncFailedException,
-    AbortedSyncPausedException,
-    ConfigValidationError,
-    MaxRecordsLimitException,
-)
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TapCapabilities
+from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_openai_audit.audit_log.ledger import AuditLogReadsStream
 from tap_openai_audit.audit_log.state import upgrade_state
 from tap_openai_audit.audit_log.stream import AuditLogsStream
 from tap_openai_audit.client import ApiClient
-from tap_openai_audit.errors import TapOpenAIAuditError
+from tap_openai_audit.connection_test import stopped_at_record_limit, verdict
+from tap_openai_audit.errors import InvalidSettings, TapOpenAIAuditError
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 from tap_openai_audit.inventory.snapshot import Snapshot
 from tap_openai_audit.inventory.stream import SnapshotStream
@@ -37,6 +35,7 @@ from tap_openai_audit.storable_text import ReplacementTally
 if TYPE_CHECKING:
     from types import FrameType
 
+    import click
     from singer_sdk import Stream
 
     from tap_openai_audit.audit_log.scopes import Scope
@@ -63,10 +62,7 @@ class _OwnErrorsOnce(logging.Filter):
         if record.msg != SDK_SYNC_ERROR:
             return True
         error = sys.exc_info()[1]
-        stopped_at_limit = isinstance(
-            error, (AbortedSyncFailedException, AbortedSyncPausedException)
-        ) and isinstance(error.__cause__, MaxRecordsLimitException)
-        return not (isinstance(error, TapOpenAIAuditError) or stopped_at_limit)
+        return not (isinstance(error, TapOpenAIAuditError) or stopped_at_record_limit(error))
 
 
 _OWN_ERRORS_ONCE = _OwnErrorsOnce()
@@ -91,6 +87,10 @@ class TapOpenAIAudit(Tap):
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
+        # The SDK's JSON log lines when the runner asks for them (SINGER_SDK_LOG_CONFIG):
+        # Meltano asks only of a plugin that declares this, and then reads each line's level.
+        # Without it Meltano logs every line of the tap at info, its errors included.
+        PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
     @override
@@ -109,6 +109,49 @@ class TapOpenAIAudit(Tap):
                 signum,
             )
             sys.exit(128 + signum)
+
+    @classmethod
+    @override
+    def invoke(cls, **kwargs: Any) -> None:
+        """A run: the SDK's, with refused settings raised as `InvalidSettings`.
+
+        The SDK's command would log them itself, followed by a summary line that names no
+        setting; `cli.py` logs them as `--test` does, one line per problem.
+        """
+        try:
+            super().invoke(**kwargs)
+        except ConfigValidationError as exc:
+            raise InvalidSettings(_problems(exc)) from None
+
+    @classmethod
+    @override
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """`--test`: the SDK's callback, ending with a verdict, its settings refused like a run's.
+
+        The SDK's callback builds the tap outside the code that reports refused settings, so
+        they ended in a traceback; and its connection test ends without a word.
+        """
+        if value == CliTestOptionValue.Disabled.value:
+            return
+        # A callback runs while click parses, and click does not close the context after an
+        # exception there: files it opened (`--catalog`, which Meltano passes) would be left
+        # to the garbage collector (a ResourceWarning at exit). Close them on every path.
+        try:
+            config = ctx.params["config"]  # the SDK's `cb_config` parsed it (an eager option)
+            try:
+                tap = cls(
+                    config=config.config, parse_env_config=config.parse_env, validate_config=True
+                )
+            except ConfigValidationError as exc:
+                raise InvalidSettings(_problems(exc)) from None
+            if value == CliTestOptionValue.Schema.value:
+                tap.write_schemas()
+            else:
+                tap.run_connection_test()
+                tap.logger.info("%s", verdict(len(tap.streams), tap.skipped_streams()))
+        finally:
+            ctx.close()
+        ctx.exit()
 
     def __init__(self, *, validate_config: bool = True, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's signature
         """Build the tap; no request is sent until a stream is read.
@@ -180,6 +223,10 @@ class TapOpenAIAudit(Tap):
                 )
             return self._snapshot
 
+    def skipped_streams(self) -> list[str]:
+        """The inventory streams skipped so far in this run (their list was refused)."""
+        return [] if self._snapshot is None else self._snapshot.skipped_streams()
+
     def report_replacements(self, finished: Stream | None = None) -> None:
         """Log the run's one warning about strings made storable, if any were.
 
@@ -241,6 +288,25 @@ class TapOpenAIAudit(Tap):
             "tenant" if self.config.get(LEGACY_TENANT_ONLY) is True else "organization"
         )
         super().load_state(upgrade_state(state, legacy_scope=legacy_scope))
+
+
+# How the SDK's schema check places a problem: "<message> in config['page_size']".
+_SCHEMA_PROBLEM = re.compile(r"^(?P<message>.*) in config\[(?P<path>.+)\]$", re.DOTALL)
+
+
+def _problems(error: ConfigValidationError) -> list[str]:
+    """One line per problem, each starting with its setting's name, as the tap's own do."""
+    problems = []
+    for problem in error.errors:
+        found = _SCHEMA_PROBLEM.match(problem)
+        if found is None:
+            problems.append(problem)
+            continue
+        # "'scopes'][0" -> "scopes[0]"
+        name, *indexes = (part.strip("'\"") for part in found["path"].split("]["))
+        where = name + "".join(f"[{index}]" for index in indexes)
+        problems.append(f"{where}: {found['message']}.")
+    return problems
 
 
 _RANK = {name: index for index, name in enumerate(STREAM_ORDER)}

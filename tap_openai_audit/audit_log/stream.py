@@ -21,6 +21,7 @@ from tap_openai_audit.audit_log.schema import AUDIT_LOG_SCHEMA
 from tap_openai_audit.audit_log.scopes import Scope, partition
 from tap_openai_audit.audit_log.state import REPLICATION_KEY, move_bookmark, read_bookmark
 from tap_openai_audit.audit_log.windows import Window, count_windows, lower_bound, plan_windows
+from tap_openai_audit.connection_test import sync_timer
 from tap_openai_audit.fetcher import read_in_order
 from tap_openai_audit.output import BatchingWriter
 from tap_openai_audit.settings import Settings, request_settings
@@ -251,6 +252,11 @@ class AuditLogsStream(Stream):
     ) -> metrics.Counter:
         """A `record_count` per scope, tagged with that scope (see `counting.py`)."""
         return PartitionCounter(self.name, endpoint=endpoint, log_interval=log_interval)
+
+    @override
+    def get_sync_timer(self) -> metrics.Timer:
+        """The SDK's `sync_duration`, not "failed" when `--test` stops the stream as asked."""
+        return sync_timer(self.name)
 
     @override
     def generate_child_contexts(

@@ -133,6 +133,11 @@ class Snapshot:
             status = 403 if isinstance(refusal, Forbidden) else 404
             self._skip(StreamSkipped(endpoint.stream, status, endpoint.stream, refusal.where))
 
+    def skipped_streams(self) -> list[str]:
+        """The streams skipped so far in this run, by name."""
+        with self._lock:
+            return sorted(self._skipped)
+
     def _skip(self, skipped: StreamSkipped) -> NoReturn:
         with self._lock:
             self._skipped[skipped.stream] = skipped

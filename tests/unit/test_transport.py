@@ -1,9 +1,17 @@
-"""The connection pool: the proxy and CA bundle the environment names, as requests read them."""
+"""The connection pool: the proxy and CA bundle the environment names, as requests read them.
+
+And what TLS failures mean: a CA bundle that cannot be read is a setting to fix, and a
+certificate that does not verify is refused at once; neither is a network fault to retry.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import logging
+import ssl
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import certifi
@@ -11,12 +19,14 @@ import pytest
 import urllib3
 
 from tap_openai_audit.client import Advice, ApiClient
+from tap_openai_audit.errors import CertificateRejected, UnreadableCaBundle
+from tap_openai_audit.retry import RetryPolicy
 from tap_openai_audit.settings import Settings
 from tap_openai_audit.transport import connection_pool
 from tests.tap_runs import base_config
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterator
 
     from openai_audit_emulator import Emulator
 
@@ -62,7 +72,7 @@ def test_a_ca_bundle_file_or_directory_replaces_certifis(
     variable: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "corporate.pem"
-    bundle.write_text("")
+    bundle.write_text(Path(certifi.where()).read_text())
     monkeypatch.setenv(variable, str(bundle))
     assert connection_pool(API, connections=1).connection_pool_kw["ca_certs"] == str(bundle)
     monkeypatch.setenv(variable, str(tmp_path))
@@ -84,3 +94,91 @@ def test_requests_really_go_through_the_proxy(
     answer = client.get_json("/organization/audit_logs", [("limit", "1")], advice=ADVICE)
     assert answer.body["object"] == "list"
     assert emulator.data_request_count == 1
+
+
+# A certificate for localhost and 127.0.0.1, valid until 2126, signed by no CA but itself:
+# its key follows it in `self-signed.pem`, for the test's own server.
+TLS = Path(__file__).parent / "tls"
+SELF_SIGNED_CERT = TLS / "self-signed-cert.pem"
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+@pytest.mark.parametrize(
+    "content", [None, "", "not a certificate\n"], ids=["missing", "empty", "junk"]
+)
+def test_a_ca_bundle_that_cannot_be_used_is_refused_naming_it(
+    variable: str, content: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "corporate.pem"
+    if content is not None:
+        bundle.write_text(content)
+    monkeypatch.setenv(variable, str(bundle))
+    with pytest.raises(UnreadableCaBundle) as refused:
+        connection_pool(API, connections=1)
+    message = str(refused.value)
+    assert message.startswith(f"{variable}: the CA bundle {str(bundle)!r} cannot be used")
+    assert "\n" not in message
+
+
+def test_a_ca_bundle_is_not_checked_where_no_tls_would_use_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A plain-http emulator on loopback: a broken bundle exported for other tools is no concern.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    connection_pool("http://127.0.0.1:8787/v1", connections=1)
+
+
+class _Lists(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b'{"object": "list", "data": [], "has_more": false}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def tls_server() -> Iterator[str]:
+    """An https server on 127.0.0.1 with the self-signed certificate: its /v1 URL."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "self-signed.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Lists)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _client(url: str, logger: logging.Logger) -> ApiClient:
+    settings = dataclasses.replace(Settings.from_config(base_config(url)), api_url=url)
+    return ApiClient(settings, logger=logger, retry=RetryPolicy(base_delay=0.0))
+
+
+def test_a_certificate_that_does_not_verify_is_refused_without_a_retry(
+    tls_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _client(tls_server, logging.getLogger("test-tls"))
+    with pytest.raises(CertificateRejected) as refused:
+        client.get_json("/organization/users", [("limit", "1")], advice=ADVICE)
+    assert "TLS certificate was not accepted (self-signed certificate)" in str(refused.value)
+    assert "REQUESTS_CA_BUNDLE" in str(refused.value)
+    assert [r for r in caplog.records if "retry" in r.getMessage()] == []
+
+
+def test_the_same_server_is_read_once_the_bundle_names_its_certificate(
+    tls_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The control of the test above: the refusal came from the certificate, nothing else.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(SELF_SIGNED_CERT))
+    client = _client(tls_server, logging.getLogger("test-tls"))
+    answer = client.get_json("/organization/users", [("limit", "1")], advice=ADVICE)
+    assert answer.body["object"] == "list"
