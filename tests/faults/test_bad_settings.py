@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from openai_audit_emulator import Emulator
 from tap_openai_audit.settings import CONFIG_SCHEMA
 from tap_openai_audit.tap import TapOpenAIAudit
-from tests.faults.support import config_for, error_lines, run_tap
+from tests.faults.support import config_for, error_lines, retries, run_tap
+from tests.tap_runs import base_config, run_cli
 from tests.unit.test_settings import INVALID
 
 if TYPE_CHECKING:
@@ -57,26 +58,40 @@ def test_every_invalid_value_stops_the_command_before_any_request(
     assert emu.data_request_count == before
 
 
-def _refused_before_any_request(emu: Emulator, tmp_path: Path, setting: str, value: Any) -> None:
+def _refused_before_any_request(
+    emu: Emulator, tmp_path: Path, setting: str, value: Any, *, args: tuple[str, ...] = ()
+) -> str:
+    """The one ERROR line of a run refused for `setting`; nothing else says a word of it."""
     before = emu.data_request_count
-    run = run_tap(tmp_path, {**config_for(emu.url), setting: value})
+    run = run_tap(tmp_path, {**config_for(emu.url), setting: value}, args=args)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert run.messages == []  # not even a SCHEMA: nothing started
-    problems = [line for line in error_lines(run.stderr) if "Config validation failed" not in line]
-    assert len(problems) == 1, run.stderr
-    assert setting in problems[0]
+    [line] = error_lines(run.stderr)
+    assert line.split("| ")[-1].startswith(f"{setting}: ")
     assert emu.data_request_count == before
+    return line.split("| ")[-1]
 
 
-def test_a_value_the_config_schema_refuses_is_one_line(emu: Emulator, tmp_path: Path) -> None:
-    assert CONFIG_SCHEMA["properties"]["page_size"]["maximum"] == 100  # the SDK's check
-    _refused_before_any_request(emu, tmp_path, "page_size", 101)
+# A value the config schema refuses (the SDK's check), values only the tap's own check refuses.
+REFUSED = [
+    ("page_size", 101),
+    ("page_size", 500),
+    ("start_date", "01/10/2026"),
+    ("api_url", "http://api.example.com/v1"),  # a URI, but plain http is for loopback only
+    ("api_url", "api.openai.com/v1"),
+]
 
 
-def test_a_value_only_the_tap_refuses_is_one_line(emu: Emulator, tmp_path: Path) -> None:
-    # A valid URI for the schema; plain http is for loopback hosts only (design.md).
-    _refused_before_any_request(emu, tmp_path, "api_url", "http://api.example.com/v1")
+@pytest.mark.parametrize(("setting", "value"), REFUSED, ids=[f"{n}={v!r}" for n, v in REFUSED])
+def test_a_refused_value_is_the_same_one_line_in_a_run_and_in_the_connection_test(
+    emu: Emulator, tmp_path: Path, setting: str, value: Any
+) -> None:
+    if setting == "page_size":
+        assert CONFIG_SCHEMA["properties"]["page_size"]["maximum"] == 100  # the SDK's check
+    in_a_run = _refused_before_any_request(emu, tmp_path, setting, value)
+    in_the_test = _refused_before_any_request(emu, tmp_path, setting, value, args=("--test",))
+    assert in_the_test == in_a_run
 
 
 def test_a_sync_without_any_key_is_refused(emu: Emulator, tmp_path: Path) -> None:
@@ -101,3 +116,22 @@ def test_an_unknown_setting_is_accepted_with_a_warning_naming_it(
     warnings = [line for line in run.stderr.splitlines() if "does not know are ignored" in line]
     assert len(warnings) == 1
     assert "lookback_windw, stream_copy_of" in warnings[0]
+
+
+@pytest.mark.parametrize("args", [(), ("--test",)], ids=["run", "test"])
+@pytest.mark.parametrize("content", [None, "not a certificate\n"], ids=["missing", "junk"])
+def test_a_ca_bundle_that_cannot_be_used_is_one_line_and_no_retry(
+    tmp_path: Path, content: str | None, args: tuple[str, ...]
+) -> None:
+    # Nothing listens at that port: a run that took the bundle for a network fault would
+    # retry the refused connection for half a minute, and say nothing of the bundle.
+    bundle = tmp_path / "corporate-ca.pem"
+    if content is not None:
+        bundle.write_text(content)
+    config = base_config("https://127.0.0.1:9/v1")
+    run = run_cli(tmp_path, config, args=args, env={"REQUESTS_CA_BUNDLE": str(bundle)})
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert retries(run.stderr) == []
+    [line] = error_lines(run.stderr)
+    assert f"REQUESTS_CA_BUNDLE: the CA bundle '{bundle}' cannot be used" in line

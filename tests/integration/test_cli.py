@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tap_openai_audit import __version__
-from tests.tap_runs import base_config, run_cli
+from tap_openai_audit.tap import STREAM_ORDER, TapOpenAIAudit
+from tests.tap_runs import assert_no_secret, base_config, run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,6 +53,27 @@ def test_connection_test_reads_one_record_of_each_stream_quietly(
     assert per_stream["audit_logs"] == 1
     assert set(per_stream.values()) == {1}
     assert not [m for m in run.messages if m["type"] == "ACTIVATE_VERSION"]  # no snapshot ended
+    # The test stops most streams at their first record, as it should: no metric calls that
+    # a failure. And it ends with one line that says how it went.
+    durations = [p for p in _metric_points(run.stderr) if p["metric"] == "sync_duration"]
+    assert len(durations) >= len(STREAM_ORDER)
+    assert {p["tags"]["status"] for p in durations} == {"succeeded"}
+    assert [p for p in _metric_points(run.stderr) if p["tags"].get("status") == "failed"] == []
+    verdict = run.stderr.splitlines()[-1]
+    assert verdict.endswith(f"| Connection test passed: {len(STREAM_ORDER)} streams answered.")
+
+
+def test_connection_test_names_the_streams_skipped_for_want_of_a_list(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.inventory.refuse("certificates", 403)  # an organization without certificates
+    run = run_cli(tmp_path, base_config(emulator.url), args=("--test",))
+    assert run.returncode == 0, run.stderr
+    answered = len(STREAM_ORDER) - 1
+    assert run.stderr.splitlines()[-1].endswith(
+        f"| Connection test passed: {answered} of {len(STREAM_ORDER)} streams answered; "
+        "skipped for this run (see the warnings above): certificates."
+    )
 
 
 def test_connection_test_says_plainly_when_the_key_is_refused(
@@ -64,16 +90,20 @@ def test_connection_test_says_plainly_when_the_key_is_refused(
     assert "***" not in run.stderr  # not even the masked form the API echoes back
 
 
-def _record_counts(stderr: str) -> list[tuple[str, dict[str, Any], int]]:
-    """(stream, context, value) of each `record_count` METRIC line."""
-    points = [
+def _metric_points(stderr: str) -> list[dict[str, Any]]:
+    """Every METRIC line's point."""
+    return [
         json.loads(line.split("METRIC: ", 1)[1])
         for line in stderr.splitlines()
         if "METRIC: " in line
     ]
+
+
+def _record_counts(stderr: str) -> list[tuple[str, dict[str, Any], int]]:
+    """(stream, context, value) of each `record_count` METRIC line."""
     return [
         (p["tags"]["stream"], p["tags"].get("context", {}), p["value"])
-        for p in points
+        for p in _metric_points(stderr)
         if p["metric"] == "record_count"
     ]
 
@@ -199,3 +229,73 @@ def test_an_unreadable_state_is_one_line_and_exit_1_before_any_request(
     assert "meltano state clear" in line
     assert emulator.data_request_count == 0
     assert run.messages == []
+
+
+# Python's warnings as errors: a file, socket or pipe left to the collector at exit prints
+# "Exception ignored ... ResourceWarning" on stderr, which the tests below look for.
+WARNINGS_AS_ERRORS = {"PYTHONWARNINGS": "error::ResourceWarning"}
+ONE_DAY = {"start_date": "2026-10-31T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}
+
+
+def _no_resource_warning(stderr: str) -> None:
+    assert "ResourceWarning" not in stderr, stderr[-3000:]
+    assert "Exception ignored" not in stderr, stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("settings", "mode", "exit_code"),
+    [
+        (ONE_DAY, (), 0),
+        ({}, ("--test",), 0),
+        ({"start_date": "01/10/2026"}, (), 1),
+        ({"start_date": "01/10/2026"}, ("--test",), 1),
+        ({"admin_api_key": "sk-admin-not-the-right-one-1234"}, (), 1),
+        ({"admin_api_key": "sk-admin-not-the-right-one-1234"}, ("--test",), 1),
+    ],
+    ids=["run", "test", "bad-setting-run", "bad-setting-test", "401-run", "401-test"],
+)
+def test_no_exit_leaves_a_resource_to_the_garbage_collector(
+    emulator: Emulator,
+    tmp_path: Path,
+    settings: dict[str, Any],
+    mode: tuple[str, ...],
+    exit_code: int,
+) -> None:
+    # With a catalog file and a state file, as Meltano runs the tap: click opens them.
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(TapOpenAIAudit(config={}, parse_env_config=False).catalog_dict))
+    args = ("--catalog", str(catalog), *mode)
+    config = {**base_config(emulator.url), **settings}
+    run = run_cli(tmp_path, config, state={}, args=args, env=WARNINGS_AS_ERRORS)
+    assert run.returncode == exit_code, run.stderr[-3000:]
+    _no_resource_warning(run.stderr)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_an_interrupted_run_leaves_no_resource_to_the_garbage_collector(
+    emulator: Emulator, tmp_path: Path, signal_number: int
+) -> None:
+    emulator.latency = 0.05  # so that the run is still reading when the signal comes
+    config_path = tmp_path / "config.json"
+    # A start date spares the search for where the history begins; hours keep it reading.
+    config = {**base_config(emulator.url), **ONE_DAY, "window_size_days": 0.04}
+    config_path.write_text(json.dumps(config))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TAP_OPENAI"))}
+    command = [sys.executable, "-m", "tap_openai_audit", "--config", str(config_path)]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, **WARNINGS_AS_ERRORS},
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith('{"type":"RECORD"'):
+                break
+        process.send_signal(signal_number)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal_number, stderr[-3000:]
+    assert f"Stopped by signal {signal_number}" in stderr
+    assert_no_secret(stderr)
+    _no_resource_warning(stderr)
