@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import certifi
 import pytest
 import urllib3
+from typing_extensions import override
 
 from tap_openai_audit.client import Advice, ApiClient
 from tap_openai_audit.errors import CertificateRejected, UnreadableCaBundle
@@ -137,6 +138,7 @@ class _Lists(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    @override
     def log_message(self, *_: object) -> None:
         """Quiet."""
 
