@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,9 +15,12 @@ import pytest
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tap_openai_audit import __version__
 from tap_openai_audit.tap import STREAM_ORDER, TapOpenAIAudit
+from tests.e2e.support import PROJECT_ROOT, meltano_environment
+from tests.services import meltano
 from tests.tap_runs import assert_no_secret, base_config, run_cli
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 # No socket, file or pipe left to the garbage collector (pyproject.toml ignores it suite-wide).
@@ -299,3 +303,94 @@ def test_an_interrupted_run_leaves_no_resource_to_the_garbage_collector(
     assert f"Stopped by signal {signal_number}" in stderr
     assert_no_secret(stderr)
     _no_resource_warning(stderr)
+
+
+# Under Meltano: `meltano invoke` reads the tap's stderr line by line. A plugin that declares
+# the `structured-logging` capability gets the SDK's JSON log format (SINGER_SDK_LOG_CONFIG),
+# and Meltano logs each line at the level it carries; any other line is logged at info.
+
+
+@dataclass(frozen=True)
+class MeltanoProject:
+    env: dict[str, str]
+    api_url: str
+
+
+@pytest.fixture(scope="module")
+def meltano_project(
+    meltano_bin: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MeltanoProject]:
+    """This project under Meltano, its extractor installed, pointed at an emulator."""
+    base = tmp_path_factory.mktemp("meltano-signals")
+    env = meltano_environment(base / "meltano-sys", base, "tap_signals")
+    meltano(meltano_bin, env, "install", "extractor", "tap-openai-audit")
+    with Emulator() as emulator:
+        yield MeltanoProject(env, emulator.url)
+
+
+def _invoke_test(
+    meltano_bin: Path, project: MeltanoProject, **settings: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """`meltano invoke tap-openai-audit --test`: its exit code and the tap's lines, as logged."""
+    env = {
+        **project.env,
+        "TAP_OPENAI_AUDIT_API_URL": project.api_url,
+        "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
+        **{f"TAP_OPENAI_AUDIT_{name.upper()}": value for name, value in settings.items()},
+    }
+    done = subprocess.run(
+        [str(meltano_bin), "--log-format=json", "invoke", "tap-openai-audit", "--test"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert_no_secret(done.stdout + done.stderr)
+    logged = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    return done.returncode, [entry for entry in logged if "plugin_logger" in entry]
+
+
+@pytest.mark.meltano
+@pytest.mark.slow
+def test_under_meltano_a_refused_key_is_logged_as_an_error(
+    meltano_bin: Path, meltano_project: MeltanoProject
+) -> None:
+    code, lines = _invoke_test(
+        meltano_bin, meltano_project, admin_api_key="sk-admin-not-the-right-one-1234"
+    )
+    assert code == 1
+    [error] = [line for line in lines if line["level"] == "error"]
+    assert "answered HTTP 401" in error["event"]
+    assert "Admin API key" in error["event"]
+    assert [line for line in lines if line["level"] == "warning"] == []
+
+
+@pytest.mark.meltano
+@pytest.mark.slow
+def test_under_meltano_a_refused_setting_is_one_error_naming_it(
+    meltano_bin: Path, meltano_project: MeltanoProject
+) -> None:
+    # tests/faults/test_bad_settings.py shows every class of refusal the same in a run and in
+    # --test; this one goes through Meltano's settings and its reading of the tap's lines.
+    code, lines = _invoke_test(meltano_bin, meltano_project, start_date="01/10/2026")
+    assert code == 1
+    [error] = [line for line in lines if line["level"] in {"error", "critical"}]
+    assert error["event"].startswith("start_date: '01/10/2026' is not an RFC 3339 date-time")
+    assert not [line for line in lines if "exception" in line or "plugin_exception" in line]
+
+
+@pytest.mark.meltano
+@pytest.mark.slow
+def test_under_meltano_a_passing_test_ends_with_its_verdict_and_no_failure(
+    meltano_bin: Path, meltano_project: MeltanoProject
+) -> None:
+    code, lines = _invoke_test(meltano_bin, meltano_project)
+    assert code == 0
+    assert lines[-1]["event"] == f"Connection test passed: {len(STREAM_ORDER)} streams answered."
+    assert lines[-1]["level"] == "info"
+    assert [line for line in lines if line["level"] != "info"] == []
+    metrics = [line["metric_info"] for line in lines if line["event"] == "METRIC"]
+    assert metrics  # the SDK's metrics, read by Meltano as such
+    assert [m for m in metrics if m["tags"].get("status") == "failed"] == []
