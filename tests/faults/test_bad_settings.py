@@ -2,10 +2,11 @@
 
 Every invalid value of every setting (the list in tests/unit/test_settings.py, which also checks
 that each message names its setting) goes through the SDK's command line in this process:
-exit 1, no Singer message, no request to a live emulator. One real subprocess per class of
-refusal then shows what a user sees: a value the config schema refuses (the SDK's check), a
-value only the tap's own check refuses, a sync without a key, and an unknown setting name,
-which is accepted with a warning.
+exit 1, no Singer message, no request to a live emulator. Real subprocesses then show what a
+user sees: a value the config schema refuses (the SDK's check) or only the tap's own check
+refuses is one ERROR line naming the setting, the same in a run and in `--test`; a sync
+without a key; an unknown setting name, which is accepted with a warning; and a CA bundle
+that cannot be used, refused at once rather than retried as a network fault.
 """
 
 from __future__ import annotations
