@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The SDK logs one counter per stream and interval: `METRIC: {... "metric": "record_count",
-# "value": 123, ...}`; Meltano relays it line by line. Their sum is the records a run read.
-_RECORD_COUNT = re.compile(r'"metric":\s*"record_count",\s*"value":\s*(\d+)')
+# "value": 123, ...}`; Meltano relays it line by line, and renders it as `metric_name=record_count
+# metric_value=123` for a plugin with the `structured-logging` capability (the tap). Their sum
+# is the records a run read.
+_RECORD_COUNT = re.compile(
+    r'"metric":\s*"record_count",\s*"value":\s*(\d+)'
+    r"|metric_name=record_count\b[^\n]*?metric_value=(\d+)"
+)
 _TAIL_CHARS = 2000
 
 
@@ -79,7 +84,8 @@ def meltano(meltano_bin: Path, env: Mapping[str, str], *args: str, log: Path | N
 
 def records_read(log: Path) -> int | None:
     """Records the taps reported in a run's log (None when the log holds no counter)."""
-    counts = [int(value) for value in _RECORD_COUNT.findall(log.read_text(encoding="utf-8"))]
+    found = _RECORD_COUNT.findall(log.read_text(encoding="utf-8"))
+    counts = [int(as_json or as_keys) for as_json, as_keys in found]
     return sum(counts) if counts else None
 
 
