@@ -25,6 +25,7 @@ from tap_openai_audit.tap import TapOpenAIAudit
 from tests.faults.support import config_for, error_lines, retries, run_tap
 from tests.tap_runs import base_config, run_cli
 from tests.unit.test_settings import INVALID
+from tests.unit.tls_server import serving_tls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -136,3 +137,16 @@ def test_a_ca_bundle_that_cannot_be_used_is_one_line_and_no_retry(
     assert retries(run.stderr) == []
     [line] = error_lines(run.stderr)
     assert f"REQUESTS_CA_BUNDLE: the CA bundle '{bundle}' cannot be used" in line
+
+
+@pytest.mark.parametrize("args", [(), ("--test",)], ids=["run", "test"])
+def test_a_server_certificate_that_does_not_verify_is_one_line_and_no_retry(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    with serving_tls() as url:
+        run = run_cli(tmp_path, base_config(url), args=args)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert retries(run.stderr) == []
+    [line] = error_lines(run.stderr)
+    assert "TLS certificate was not accepted (self-signed certificate)" in line

@@ -7,17 +7,13 @@ certificate that does not verify is refused at once; neither is a network fault 
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import logging
-import ssl
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import certifi
 import pytest
 import urllib3
-from typing_extensions import override
 
 from tap_openai_audit.client import Advice, ApiClient
 from tap_openai_audit.errors import CertificateRejected, UnreadableCaBundle
@@ -25,6 +21,7 @@ from tap_openai_audit.retry import RetryPolicy
 from tap_openai_audit.settings import Settings
 from tap_openai_audit.transport import connection_pool
 from tests.tap_runs import base_config
+from tests.unit.tls_server import SELF_SIGNED_CERT, serving_tls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,12 +94,6 @@ def test_requests_really_go_through_the_proxy(
     assert emulator.data_request_count == 1
 
 
-# A certificate for localhost and 127.0.0.1, valid until 2126, signed by no CA but itself:
-# its key follows it in `self-signed.pem`, for the test's own server.
-TLS = Path(__file__).parent / "tls"
-SELF_SIGNED_CERT = TLS / "self-signed-cert.pem"
-
-
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 @pytest.mark.parametrize(
     "content", [None, "", "not a certificate\n"], ids=["missing", "empty", "junk"]
@@ -129,35 +120,10 @@ def test_a_ca_bundle_is_not_checked_where_no_tls_would_use_it(
     connection_pool("http://127.0.0.1:8787/v1", connections=1)
 
 
-class _Lists(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b'{"object": "list", "data": [], "has_more": false}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    @override
-    def log_message(self, *_: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture
 def tls_server() -> Iterator[str]:
-    """An https server on 127.0.0.1 with the self-signed certificate: its /v1 URL."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(TLS / "self-signed.pem")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Lists)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving_tls() as url:
+        yield url
 
 
 def _client(url: str, logger: logging.Logger) -> ApiClient:
