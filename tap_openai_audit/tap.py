@@ -147,6 +147,8 @@ class TapOpenAIAudit(Tap):
             if value == CliTestOptionValue.Schema.value:
                 tap.write_schemas()
             else:
+                # A missing key or an unusable CA bundle: said before any stream starts.
+                tap.api_client()
                 tap.run_connection_test()
                 tap.logger.info("%s", verdict(len(tap.streams), tap.skipped_streams()))
         finally:

@@ -72,7 +72,7 @@ def check_ca_bundle(bundle: str) -> None:
     try:
         if path.is_dir():
             # OpenSSL reads a directory only when it looks a certificate up: list it now.
-            next(iter(path.iterdir()), None)
+            list(path.iterdir())
         else:
             ssl.create_default_context().load_verify_locations(cafile=bundle)
     except ssl.SSLError as exc:

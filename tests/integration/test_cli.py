@@ -167,6 +167,18 @@ def test_a_missing_key_fails_cleanly_before_any_request(emulator: Emulator, tmp_
     assert emulator.data_request_count == 0
 
 
+def test_connection_test_without_a_key_is_one_line_before_any_stream_starts(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    run = run_cli(tmp_path, {"api_url": emulator.url}, args=("--test",))
+    assert run.returncode == 1
+    [line] = _problem_lines(run.stderr)
+    assert "admin_api_key: not set" in line
+    assert run.messages == []  # not even a SCHEMA
+    assert "Beginning sync" not in run.stderr
+    assert emulator.data_request_count == 0
+
+
 def test_about_and_discovery_need_no_key_and_show_none(tmp_path: Path) -> None:
     about = run_cli(
         tmp_path, {"admin_api_key": DEFAULT_ADMIN_KEY}, args=("--about", "--format=json")
