@@ -40,7 +40,7 @@ def all_pages() -> str:
 # The examples' markers (docs/development.md, "Examples in the docs"): the comment line directly
 # above a fenced block says whether a test runs it, and how, or why it is only an illustration.
 MARKER = re.compile(r"<!-- (?P<kind>tested|illustration): (?P<detail>.*?) -->")
-FENCE = re.compile(r"^```(?P<language>\S*)")
+FENCE = re.compile(r"^\s*```(?P<language>\S*)")  # a list item's block is indented
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def examples() -> list[Example]:
         lines = read(name).splitlines()
         opened: int | None = None
         for number, line in enumerate(lines):
-            if not line.startswith("```"):
+            if not FENCE.match(line):
                 continue
             if opened is not None:
                 found.append(_example(name, lines, opened, number))

@@ -2,8 +2,9 @@
 
 The comment line directly above a fenced block is its marker (docs/development.md, "Examples in
 the docs"). This module fails on an example without one, so a new example cannot go unchecked,
-and runs the shell examples marked `tested: runs`; tests/transform/test_docs_queries.py runs
-the SQL ones against the emulator's organization loaded and built through Meltano.
+and runs the shell examples marked `tested: runs` in a copy of the project;
+tests/transform/test_docs_queries.py runs the SQL ones against the emulator's organization
+loaded and built through Meltano.
 """
 
 from __future__ import annotations
@@ -30,9 +31,18 @@ SQL_CHECKS = {"returns rows", "returns no rows", "runs"}
 SHELL_CHECKS = {"runs"}  # `console` blocks mix commands and output: by a test, or illustrations
 HOW = "see docs/development.md, 'Examples in the docs'"
 # In a block marked `tested: runs`, a line `#> text` is output the commands must print.
-EXPECTED_OUTPUT = re.compile(r"^#> (.+)$", flags=re.MULTILINE)
+EXPECTED_OUTPUT = re.compile(r"^[ \t]*#> (.+)$", flags=re.MULTILINE)
+
+# What a shell example reads from stdin: one line, for a secret it asks for at a prompt
+# (`read -rsp 'Password: ' pw`), so that the command after the prompt runs too.
+PROMPTED = "docs-example-secret\n"
 
 EXAMPLES = docs.examples()
+
+
+def _is_test_file(relative: str) -> bool:
+    path = (PROJECT_ROOT / relative).resolve()
+    return path.is_file() and path.is_relative_to(PROJECT_ROOT / "tests")
 
 
 def _problem(example: docs.Example) -> str | None:
@@ -42,9 +52,9 @@ def _problem(example: docs.Example) -> str | None:
     if example.kind == "illustration":
         return None if example.detail else "an illustration must say why it is not run"
     if example.detail.startswith("by "):
-        test = PROJECT_ROOT / example.detail.removeprefix("by ")
-        named = test.is_file() and test.parts[len(PROJECT_ROOT.parts)] == "tests"
-        return None if named else f"`{example.detail}` names no file under tests/"
+        tests = example.detail.removeprefix("by ").split()
+        unknown = [test for test in tests if not _is_test_file(test)]
+        return f"`{example.detail}`: no file {unknown} under tests/" if unknown else None
     checks = {"sql": SQL_CHECKS, "console": set()}.get(example.language, SHELL_CHECKS)
     if example.detail not in checks:
         return f"`tested: {example.detail}`: a {example.language} example says one of {checks}"
@@ -75,7 +85,10 @@ def test_the_marker_check_catches_an_unmarked_or_unexplained_example() -> None:
     assert _problem(example("tested", "returns rows"))  # rows are for SQL
     assert _problem(example("tested", "by tests/no_such_test.py"))
     assert _problem(example("tested", "by README.md"))
+    assert _problem(example("tested", "by tests/../README.md"))
+    assert _problem(example("tested", "by tests/test_docs_examples.py tests/nothing.py"))
     assert not _problem(example("tested", "by tests/test_docs_examples.py"))
+    assert not _problem(example("tested", "by tests/test_docs_examples.py tests/docs.py"))
     assert not _problem(example("tested", "returns no rows", "sql"))
     assert not _problem(example("illustration", "needs your own Admin key"))
 
@@ -100,14 +113,12 @@ SHELL = [
 ]
 
 
-@pytest.mark.parametrize("example", SHELL)
-def test_the_shell_example_runs(
-    example: docs.Example, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    """The block, in a copy of this project: its own folder, Meltano state and no key.
+def _run(example: docs.Example, tmp_path: Path, meltano_bin: Path | None) -> str | None:
+    """Run a shell example in a copy of this project; what went wrong, or None.
 
-    The copy holds `meltano.yml` and the Makefile, and sees this checkout's virtualenvs, so an
-    example may change the project (`meltano schedule add`) without touching the checkout.
+    The copy holds `meltano.yml` and the Makefile, its own Meltano state and no key, and sees
+    this checkout's virtualenvs, so an example may change the project (`meltano schedule add`)
+    without touching the checkout.
     """
     project = tmp_path / "project"
     project.mkdir()
@@ -117,19 +128,51 @@ def test_the_shell_example_runs(
         (project / name).symlink_to(PROJECT_ROOT / name)
     env = meltano_environment(tmp_path / "sys", tmp_path, f"docs_{uuid.uuid4().hex[:12]}")
     path = [str(PROJECT_ROOT / ".venv" / "bin"), env.get("PATH", os.defpath)]
-    if "meltano" in example.text:
-        path.insert(0, str(request.getfixturevalue("meltano_bin").parent))
+    if meltano_bin is not None:
+        path.insert(0, str(meltano_bin.parent))
     env["PATH"] = os.pathsep.join(path)
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", example.text],
         cwd=project,
         env=env,
+        input=PROMPTED,
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
     output = done.stdout + done.stderr
-    assert done.returncode == 0, f"{example.where} exited {done.returncode}:\n{output[-4000:]}"
+    if done.returncode != 0:
+        return f"{example.where} exited {done.returncode}:\n{output[-4000:]}"
     missing = [line for line in EXPECTED_OUTPUT.findall(example.text) if line not in output]
-    assert not missing, f"{example.where} documents output it did not print:\n{output[-4000:]}"
+    if missing:
+        return f"{example.where} did not print {missing}:\n{output[-4000:]}"
+    return None
+
+
+@pytest.mark.parametrize("example", SHELL)
+def test_the_shell_example_runs(
+    example: docs.Example, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    meltano_bin = request.getfixturevalue("meltano_bin") if "meltano" in example.text else None
+    problem = _run(example, tmp_path, meltano_bin)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        (
+            "read -rsp 'Secret: ' secret && echo \"got $secret\"\n#> got docs-example-secret\n",
+            False,
+        ),
+        ("false\necho after\n", True),  # a failing command fails the example
+        ("false | cat\n", True),
+        ("echo hello\n   #> goodbye\n", True),  # documented output it does not print
+    ],
+)
+def test_a_shell_example_fails_on_an_error_or_on_output_it_does_not_print(
+    text: str, *, wrong: bool, tmp_path: Path
+) -> None:
+    example = docs.Example("x.md", 1, "sh", text, "tested", "runs")
+    assert (_run(example, tmp_path, None) is not None) == wrong
