@@ -18,10 +18,8 @@ with logins as (
         effective_at,
         loaded_at,
         actor_type,
-        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'id']) }}), '')
-            as user_id,
-        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'email']) }}), '')
-            as email,
+        nullif({{ openai_audit_json_text('actor', ['session', 'user', 'id']) }}, '') as user_id,
+        nullif({{ openai_audit_json_text('actor', ['session', 'user', 'email']) }}, '') as email,
         ip_address,
         country,
         city,
