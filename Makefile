@@ -10,10 +10,10 @@ PG_DEMO := .pg/demo
 .PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
-$(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml requirements/constraints.txt
+$(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml notify/pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator -e ./embedded-postgres
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator -e ./embedded-postgres -e ./notify
 	touch $@
 
 $(MELTANO_VENV)/.installed: requirements/meltano.txt
