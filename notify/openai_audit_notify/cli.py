@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 
 from openai_audit_notify import __version__
 from openai_audit_notify.destinations import SEND_TIMEOUT_SECONDS, silence_libraries
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None, *, timeout: float = SEND_TIMEOUT_SECONDS
 
 def _configure_logging() -> None:
     silence_libraries()
+    # Apprise 2.2.0 imports imghdr (deprecated in 3.11-3.12) for one plugin: not ours to fix,
+    # and not a line for the person reading the job's log.
+    warnings.filterwarnings("ignore", message="'imghdr' is deprecated", category=DeprecationWarning)
     for old in list(log.handlers):  # a second main() in one process writes to today's stderr
         log.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)

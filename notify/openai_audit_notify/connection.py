@@ -1,16 +1,19 @@
 """Which PostgreSQL server and schema the notifier reads: the dbt utility's, unless told.
 
-`database_url` wins. Without it, the same variables as the dbt utility's profile
-(transform/profiles/postgres/profiles.yml), in the same order: `DBT_POSTGRES_<X>` (Meltano
-sets them from the dbt utility's settings), then the loader's `TARGET_POSTGRES_<X>`. A host
-found nowhere is an error naming the settings, never a silent localhost: reading an empty
-server would look exactly like "no alerts".
+`database_url` wins. Without it, the variables the dbt utility's profile reads
+(transform/profiles/postgres/profiles.yml, docs/connection.md), value by value and in the same
+order: the dbt utility's own setting (`DBT_POSTGRES_<X>`), else the loader's
+(`TARGET_POSTGRES_<X>`), which every documented way of configuring the loader sets. A loader
+that connects through `sqlalchemy_url` is read through that URL. A host, user or database found
+nowhere is an error naming the settings, never a silent localhost: reading an empty server
+would look exactly like "no alerts".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -20,16 +23,17 @@ from openai_audit_notify.errors import BadInput
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# (libpq keyword, the dbt utility's variable, the loader's variable, default)
+# (libpq keyword, the dbt utility's variable, the loader's variable, default: None = required)
 FIELDS = (
     ("host", "DBT_POSTGRES_HOST", "TARGET_POSTGRES_HOST", None),
     ("port", "DBT_POSTGRES_PORT", "TARGET_POSTGRES_PORT", "5432"),
-    ("user", "DBT_POSTGRES_USER", "TARGET_POSTGRES_USER", "postgres"),
+    ("user", "DBT_POSTGRES_USER", "TARGET_POSTGRES_USER", None),
     ("password", "DBT_POSTGRES_PASSWORD", "TARGET_POSTGRES_PASSWORD", ""),
-    ("dbname", "DBT_POSTGRES_DBNAME", "TARGET_POSTGRES_DATABASE", "postgres"),
+    ("dbname", "DBT_POSTGRES_DBNAME", "TARGET_POSTGRES_DATABASE", None),
 )
 LOADER_SCHEMA_DEFAULT = "openai_audit"  # target-postgres' default_target_schema in meltano.yml
 CONNECT_TIMEOUT_SECONDS = 10
+_DRIVER = re.compile(r"^(postgres(?:ql)?)\+[A-Za-z0-9_]+://")  # SQLAlchemy's postgresql+psycopg
 
 
 @dataclass(frozen=True)
@@ -41,24 +45,27 @@ class Target:
 
 
 def find_target(database_url: str | None, env: Mapping[str, str]) -> Target:
-    """The server named by `database_url`, else by the dbt utility's variables."""
+    """The server named by `database_url`, else by the dbt utility's and loader's variables."""
+    loader_url = _first(env, "TARGET_POSTGRES_SQLALCHEMY_URL", None, None)
+    params: dict[str, Any]
     if database_url is not None:
-        try:
-            params = conninfo_to_dict(database_url)
-        except psycopg.ProgrammingError:
-            msg = "database_url: not a libpq URL (postgresql://user@host:5432/dbname)"
-            raise BadInput(msg) from None
+        params = _parse(database_url, "database_url")
+    elif loader_url is not None and _first(env, "DBT_POSTGRES_HOST", None, None) is None:
+        params = _parse(_DRIVER.sub(r"\1://", loader_url), "TARGET_POSTGRES_SQLALCHEMY_URL")
     else:
         params = {}
         for keyword, dbt_name, loader_name, default in FIELDS:
             found = _first(env, dbt_name, loader_name, default)
             if found is None:
+                setting = loader_name.removeprefix("TARGET_POSTGRES_").lower()
                 msg = (
-                    f"database_url is not set, nor {dbt_name} or {loader_name}: set one of "
-                    "them to the loader's server (no localhost is assumed)"
+                    f"database_url is not set, nor {dbt_name} or {loader_name}: set the loader's "
+                    f"(export it, or meltano config set target-postgres {setting} ...); no "
+                    "default server is assumed"
                 )
                 raise BadInput(msg)
             params[keyword] = found
+        params["sslmode"] = _sslmode(env)
     params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     params["application_name"] = "openai-audit-notify"
     where = (
@@ -69,12 +76,32 @@ def find_target(database_url: str | None, env: Mapping[str, str]) -> Target:
 
 
 def models_schema(env: Mapping[str, str]) -> str:
-    """The dbt utility's models schema: DBT_POSTGRES_SCHEMA, else the loader's + `_models`."""
+    """The dbt utility's models schema: DBT_POSTGRES_SCHEMA, else the source schema + `_models`."""
     found = _first(env, "DBT_POSTGRES_SCHEMA", None, None)
     if found is not None:
         return found
-    loader = _first(env, "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA", None, LOADER_SCHEMA_DEFAULT)
-    return f"{loader}_models"
+    source = _first(
+        env, "DBT_POSTGRES_SOURCE_SCHEMA", "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA", None
+    )
+    return f"{source or LOADER_SCHEMA_DEFAULT}_models"
+
+
+def _sslmode(env: Mapping[str, str]) -> str:
+    """The dbt utility's sslmode, else the loader's ssl_mode when its ssl_enable is on."""
+    own = _first(env, "DBT_POSTGRES_SSLMODE", None, None)
+    if own is not None:
+        return own
+    if env.get("TARGET_POSTGRES_SSL_ENABLE", "").strip().lower() in {"true", "1"}:
+        return _first(env, "TARGET_POSTGRES_SSL_MODE", None, "verify-full") or "verify-full"
+    return "prefer"
+
+
+def _parse(url: str, setting: str) -> dict[str, Any]:
+    try:
+        return dict(conninfo_to_dict(url))
+    except psycopg.ProgrammingError:
+        msg = f"{setting}: not a libpq URL (postgresql://user@host:5432/dbname)"
+        raise BadInput(msg) from None
 
 
 def _first(
@@ -82,5 +109,6 @@ def _first(
 ) -> str | None:
     for name in (first, second):
         if name is not None and env.get(name, "").strip():
-            return env[name].strip()
+            # A password is taken as it is: spaces may be part of it.
+            return env[name] if name.endswith("PASSWORD") else env[name].strip()
     return default

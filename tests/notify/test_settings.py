@@ -58,17 +58,52 @@ def test_database_url_wins_over_every_variable() -> None:
     assert target.where == "db.example:5433, database w"
 
 
-def test_a_missing_host_is_an_error_naming_the_settings_never_localhost() -> None:
+@pytest.mark.parametrize(
+    ("missing", "dbt_name", "loader_name"),
+    [
+        ("host", "DBT_POSTGRES_HOST", "TARGET_POSTGRES_HOST"),
+        ("user", "DBT_POSTGRES_USER", "TARGET_POSTGRES_USER"),
+        ("database", "DBT_POSTGRES_DBNAME", "TARGET_POSTGRES_DATABASE"),
+    ],
+)
+def test_a_missing_host_user_or_database_is_an_error_naming_them_never_a_default(
+    missing: str, dbt_name: str, loader_name: str
+) -> None:
+    # The dbt utility's profile stops on the same three (docs/connection.md).
+    env = {
+        "TARGET_POSTGRES_HOST": "loader.internal",
+        "TARGET_POSTGRES_USER": "loader",
+        "TARGET_POSTGRES_DATABASE": "warehouse",
+    }
+    del env[loader_name]
     with pytest.raises(BadInput) as caught:
-        find_target(None, {"TARGET_POSTGRES_USER": "loader"})
+        find_target(None, env)
     message = str(caught.value)
     assert "database_url" in message
-    assert "DBT_POSTGRES_HOST" in message
-    assert "TARGET_POSTGRES_HOST" in message
+    assert dbt_name in message
+    assert loader_name in message
+    assert f"meltano config set target-postgres {missing} ..." in message
+
+
+def test_a_loader_on_sqlalchemy_url_is_read_through_it_and_ssl_follows_the_loader() -> None:
+    env = {"TARGET_POSTGRES_SQLALCHEMY_URL": "postgresql+psycopg://u:pw@db.example:6000/w"}
+    params = conninfo_to_dict(find_target(None, env).conninfo)
+    assert (params["host"], params["port"], params["dbname"]) == ("db.example", "6000", "w")
+    loader = {
+        "TARGET_POSTGRES_HOST": "h",
+        "TARGET_POSTGRES_USER": "u",
+        "TARGET_POSTGRES_DATABASE": "d",
+    }
+    assert conninfo_to_dict(find_target(None, loader).conninfo)["sslmode"] == "prefer"
+    secure = loader | {"TARGET_POSTGRES_SSL_ENABLE": "true"}
+    assert conninfo_to_dict(find_target(None, secure).conninfo)["sslmode"] == "verify-full"
+    own = secure | {"DBT_POSTGRES_SSLMODE": "require"}
+    assert conninfo_to_dict(find_target(None, own).conninfo)["sslmode"] == "require"
 
 
 def test_the_schema_is_the_dbt_utilitys_models_schema() -> None:
     assert models_schema({}) == "openai_audit_models"
+    assert models_schema({"DBT_POSTGRES_SOURCE_SCHEMA": "src"}) == "src_models"
     assert models_schema({"TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": "acme"}) == "acme_models"
     assert (
         models_schema({"DBT_POSTGRES_SCHEMA": "m", "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": "a"})
