@@ -8,6 +8,8 @@ import os
 import sys
 import warnings
 
+import psycopg
+
 from openai_audit_notify import __version__
 from openai_audit_notify.destinations import SEND_TIMEOUT_SECONDS, silence_libraries
 from openai_audit_notify.errors import NotifyError
@@ -38,6 +40,11 @@ def main(argv: list[str] | None = None, *, timeout: float = SEND_TIMEOUT_SECONDS
         return send(read_settings(os.environ), os.environ, timeout=timeout)
     except NotifyError as error:
         log.error("%s", error)  # noqa: TRY400 - one line, never a traceback
+        return 1
+    except psycopg.Error as error:
+        # The connection lost mid-run, say: what was recorded stays, the rest goes next run.
+        text = str(error).strip()
+        log.error("PostgreSQL: %s", text.splitlines()[0] if text else type(error).__name__)  # noqa: TRY400
         return 1
 
 

@@ -150,3 +150,27 @@ def test_two_runs_at_once_deliver_each_alert_once(runs: Runs, warehouse: Warehou
     assert "another openai-audit-notify run holds the lock" in line
     assert sorted(webhook.alert_ids) == sorted(alerts)
     assert len(webhook.alert_ids) == 3
+
+
+def test_a_connection_lost_after_a_send_is_one_line_and_that_message_goes_again(
+    runs: Runs, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alerts = [warehouse.add("high"), warehouse.add("medium")]
+
+    def drop_the_notifiers_connection(_: Message) -> None:
+        warehouse.connection.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where application_name = 'openai-audit-notify'"
+        )
+
+    webhook = runs.receiver(hook=drop_the_notifiers_connection)
+    lost = runs.send(monkeypatch, webhook.url)
+    webhook.hook = None
+    again = runs.send(monkeypatch, webhook.url)
+
+    assert lost.status == 1
+    (line,) = lost.lines
+    assert "ERROR PostgreSQL: " in line
+    assert again.status == 0
+    assert webhook.alert_ids == [alerts[0], *alerts]  # at least once: the first went twice
+    assert sorted(r["alert_id"] for r in warehouse.deliveries()) == sorted(alerts)
