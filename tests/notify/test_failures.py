@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.notify.support import Message, closed_port_url
+from tests.services import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from tests.notify.conftest import Runs
     from tests.notify.support import Warehouse
 
 pytestmark = pytest.mark.postgres
+
+DOCS = (PROJECT_ROOT / "docs" / "notify.md").read_text("utf-8")
 
 
 def test_a_receiver_answering_500_is_retried_next_run_and_the_others_are_served(
@@ -36,6 +40,12 @@ def test_a_receiver_answering_500_is_retried_next_run_and_the_others_are_served(
     (row,) = key_rows
     assert (row["attempts"], row["last_error"], row["sent_at"]) == (1, "HTTP 500", None)
     assert line.split("json://…#")[1][:8] == row["destination"][:8]
+    # docs/notify.md's query for what failed finds it too.
+    (query,) = re.findall(r"```sql\n(.*?)```", DOCS, flags=re.DOTALL)
+    query = query.replace("openai_audit_models.", f"{warehouse.schema}.")
+    assert warehouse.connection.execute(query).fetchall() == [
+        (row["destination"], 1, "HTTP 500", 1)
+    ]
 
     broken.status = 200
     retried = runs.send(monkeypatch, broken.url, working.url)
