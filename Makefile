@@ -71,6 +71,10 @@ bench-pipeline: venv meltano
 bench-transform: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/bench_transform.py
 
+## bench-notify: what openai-audit-notify send adds to a job (wall time, memory on 10,000 alerts)
+bench-notify: venv
+	$(BIN)/python scripts/bench_notify.py
+
 ## emulator: serve the emulated audit-log API on 127.0.0.1:8787
 emulator: venv
 	$(BIN)/openai-audit-emulator
