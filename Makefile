@@ -10,10 +10,10 @@ PG_DEMO := .pg/demo
 .PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
-$(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml requirements/constraints.txt
+$(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml notify/pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator -e ./embedded-postgres
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,lint]' -e ./emulator -e ./embedded-postgres -e ./notify
 	touch $@
 
 $(MELTANO_VENV)/.installed: requirements/meltano.txt
@@ -70,6 +70,10 @@ bench-pipeline: venv meltano
 ## bench-transform: 1M events, a full dbt build, then +1,000 and the incremental one (ratio <= 0.2)
 bench-transform: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python scripts/bench_transform.py
+
+## bench-notify: what openai-audit-notify send adds to a job (wall time, memory on 10,000 alerts)
+bench-notify: venv
+	$(BIN)/python scripts/bench_notify.py
 
 ## emulator: serve the emulated audit-log API on 127.0.0.1:8787
 emulator: venv

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import demo_report
 import psycopg
+from demo_notify import Webhook, print_notified
 from demo_support import (
     PROJECT_ROOT,
     DemoError,
@@ -61,8 +62,9 @@ RECONCILE = "tap-openai-audit-reconcile"
 EXTRACTORS = (EXTRACTOR, RECONCILE)
 LOADER = "target-postgres"
 TRANSFORM = "dbt-postgres:build"  # builds transform/ after each load, as meltano.yml's jobs do
-PIPELINE = (EXTRACTOR, LOADER, TRANSFORM)
-RECONCILE_PIPELINE = (RECONCILE, LOADER, TRANSFORM)
+NOTIFY = "openai-audit-notify:send"  # then sends the new alerts, here to demo_notify's webhook
+PIPELINE = (EXTRACTOR, LOADER, TRANSFORM, NOTIFY)
+RECONCILE_PIPELINE = (RECONCILE, LOADER, TRANSFORM, NOTIFY)
 PG_FOLDER = PROJECT_ROOT / ".pg" / "demo"  # the Makefile's PG_DEMO
 DATABASE = "postgres"
 SCHEMA = "openai_audit"  # the loader's default_target_schema
@@ -119,8 +121,8 @@ def run_demo() -> None:
         f"{time.monotonic() - began:.1f} s (initdb and start)"
     )
     try:
-        with Emulator(attack_story=True) as emu, _connect(server) as database:
-            _run_pipeline(meltano_bin, emu, server, database)
+        with Emulator(attack_story=True) as emu, _connect(server) as database, Webhook() as hook:
+            _run_pipeline(meltano_bin, emu, server, database, hook)
     finally:
         began = time.monotonic()
         embedded_postgres.stop(PG_FOLDER)
@@ -131,9 +133,16 @@ def run_demo() -> None:
 
 
 def _run_pipeline(
-    meltano_bin: Path, emu: Emulator, server: embedded_postgres.Server, database: Connection
+    meltano_bin: Path,
+    emu: Emulator,
+    server: embedded_postgres.Server,
+    database: Connection,
+    hook: Webhook,
 ) -> None:
-    env = _meltano_env(emu.url, server.port)
+    env = _meltano_env(emu.url, server.port) | {
+        "OPENAI_AUDIT_NOTIFY_DESTINATIONS": hook.url,
+        "OPENAI_AUDIT_NOTIFY_MAX_PER_RUN": "1000",  # every alert, no digest: checked below
+    }
     for extractor in EXTRACTORS:  # the demo starts from scratch every time
         meltano(meltano_bin, env, "state", "clear", "--force", _state_id(extractor))
     events = [*emu.ground_truth(), *emu.ground_truth(tenant_only=True)]
@@ -186,6 +195,7 @@ def _run_pipeline(
     _print_inventory(inventory)
     _print_findings(database, private)
     _print_alerts(database, private)
+    print_notified(hook, database, MODELS)
 
 
 def _connect(server: embedded_postgres.Server) -> Connection:

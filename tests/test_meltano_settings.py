@@ -96,12 +96,13 @@ def test_one_extractor_reads_both_scopes_and_the_reconcile_one_re_reads_30_days(
 
 def test_the_reconcile_job_runs_daily_beside_the_hourly_one() -> None:
     jobs = {job["name"]: job["tasks"] for job in PROJECT["jobs"]}
-    # Each load ends with the dbt build of transform/ (incremental: it costs what is new).
+    # Each load ends with the dbt build of transform/ (incremental: it costs what is new), then
+    # sends the alerts it raised (openai-audit-notify: one line and exit 0 without destinations).
     assert jobs["openai-audit-to-postgres"] == [
-        "tap-openai-audit target-postgres dbt-postgres:build"
+        "tap-openai-audit target-postgres dbt-postgres:build openai-audit-notify:send"
     ]
     assert jobs["openai-audit-reconcile-to-postgres"] == [
-        "tap-openai-audit-reconcile target-postgres dbt-postgres:build"
+        "tap-openai-audit-reconcile target-postgres dbt-postgres:build openai-audit-notify:send"
     ]
     schedules = {s["job"]: s["interval"] for s in PROJECT["schedules"]}
     assert schedules == {

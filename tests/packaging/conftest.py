@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Dists:
-    """The wheel and sdist that `python -m build` made from the checkout."""
+    """The wheel and sdist that `python -m build` made from the checkout, and the notifier's."""
 
     wheel: Path
     sdist: Path
+    notify_wheel: Path  # openai-audit-notify, built from notify/
 
 
 @pytest.fixture(scope="session")
@@ -35,4 +36,13 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
     )
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
-    return Dists(wheel=wheel, sdist=sdist)
+    notify = tmp_path_factory.mktemp("dist-notify")
+    build = [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir"]
+    subprocess.run(
+        [*build, str(notify), str(PROJECT_ROOT / "notify")],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (notify_wheel,) = notify.glob("*.whl")
+    return Dists(wheel=wheel, sdist=sdist, notify_wheel=notify_wheel)

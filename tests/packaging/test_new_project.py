@@ -5,7 +5,8 @@ your Meltano project" says to paste goes in as it stands (plugins, jobs, schedul
 project's files in `transform/`), with three local stand-ins: `pip_url` is the wheel just built
 instead of the git URL, `packages.yml` installs this checkout's `transform/` instead of the git
 tag, and the schema is the test's own. Then the README's commands run, in order, with the
-emulator as the API: they end in the two jobs, and the jobs end in `dbt-postgres:build`. Only
+emulator as the API: they end in the two jobs, and the jobs end in `dbt-postgres:build` and
+`openai-audit-notify:send` (the notifier's wheel, sending to a local webhook). Only
 Meltano itself comes from this repository (`.venv-meltano`): not its `meltano.yml`, its
 `.meltano/` or its plugin virtualenvs.
 """
@@ -23,6 +24,7 @@ from psycopg import sql
 
 from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 from tests.e2e.support import meltano_environment
+from tests.notify.support import Receiver
 from tests.services import PROJECT_ROOT, meltano
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ def test_the_pasted_jobs_and_schedules_are_meltano_ymls() -> None:
         "tap-openai-audit-reconcile",
         "target-postgres",
         "dbt-postgres",
+        "openai-audit-notify",
     }
 
 
@@ -123,16 +126,22 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     definition = yaml.safe_load((project / "meltano.yml").read_text("utf-8"))
     pasted = pasted_project()
     pasted["plugins"]["extractors"][0]["pip_url"] = str(dists.wheel)
+    (notifier,) = [u for u in pasted["plugins"]["utilities"] if u["name"] == "openai-audit-notify"]
+    notifier["pip_url"] = str(dists.notify_wheel)
     definition |= pasted
     (project / "meltano.yml").write_text(yaml.safe_dump(definition, sort_keys=False), "utf-8")
     _write_transform_project(project, schema)
     models = f"{schema}_models"
 
+    webhook = Receiver()
     with Emulator() as emu:
         env |= {
             "TAP_OPENAI_AUDIT_ADMIN_API_KEY": DEFAULT_ADMIN_KEY,
             "TAP_OPENAI_AUDIT_API_URL": emu.url,
             "DBT_POSTGRES_SCHEMA": models,
+            # The jobs end in openai-audit-notify:send: every alert to a local webhook, once.
+            "OPENAI_AUDIT_NOTIFY_DESTINATIONS": webhook.url,
+            "OPENAI_AUDIT_NOTIFY_MAX_PER_RUN": "10000",
         }
         try:
             outputs = [
@@ -156,9 +165,19 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
                     sql.Identifier(models)
                 )
             ).fetchall()
+            to_send = {
+                row[0]
+                for row in postgres.execute(
+                    sql.SQL(
+                        "select alert_id from {}.openai_audit__alerts where status = 'open' "
+                        "and severity in ('medium', 'high', 'critical')"
+                    ).format(sql.Identifier(models))
+                )
+            }
             organization = {e["id"] for e in emu.ground_truth()}
             tenant = {e["id"] for e in emu.ground_truth(tenant_only=True)}
         finally:
+            webhook.close()
             for name in (schema, models):
                 postgres.execute(
                     sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name))
@@ -170,6 +189,10 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     # Both jobs ended in dbt-postgres:build over the tables they loaded.
     assert staged == len(ids)
     assert alerts  # the default organization holds every event type, IP allowlist changes too
+    # Each open alert of medium severity or more reached the webhook once, over both jobs.
+    assert to_send
+    assert sorted(webhook.alert_ids) == sorted(to_send)
+    assert not any(secret in "".join(outputs) for secret in webhook.secrets)
     assert "openai-audit-hourly" in schedules
     assert "openai-audit-reconcile-daily" in schedules
     # The plugin's virtualenv holds the tap and its dependencies, not the emulator.
@@ -191,8 +214,8 @@ def test_the_pasted_settings_are_the_ones_meltano_yml_declares() -> None:
     assert pasted["capabilities"] == ours["capabilities"]
     # The dbt utility as meltano.yml defines it: the settings meltano-dbt-ext reads by their
     # `env:` names, with the same values, and every connection setting.
-    (dbt,) = project["plugins"]["utilities"]
-    (pasted_dbt,) = pasted_plugins()["utilities"]
+    (dbt,) = [u for u in project["plugins"]["utilities"] if u["name"] == "dbt-postgres"]
+    (pasted_dbt,) = [u for u in pasted_plugins()["utilities"] if u["name"] == "dbt-postgres"]
     assert pasted_dbt["pip_url"] == dbt["pip_url"]
     assert [s["name"] for s in pasted_dbt["settings"]] == [s["name"] for s in dbt["settings"]]
     for ours_setting, pasted_setting in zip(dbt["settings"], pasted_dbt["settings"], strict=True):
