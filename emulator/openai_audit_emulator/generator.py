@@ -7,8 +7,19 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from openai_audit_emulator.actors import Organization, build_organization, pick_actor
+from openai_audit_emulator.actors import Organization, build_organization
 from openai_audit_emulator.catalog import event_types, is_tenant_scoped
+from openai_audit_emulator.ordinary import (
+    PLANNED,
+    SCENE_SECONDS,
+    SCENES,
+    Context,
+    adjust,
+    context_for,
+    owner_sessions,
+    pick_actor_for,
+    type_weights,
+)
 from openai_audit_emulator.payloads import build_payload
 
 if TYPE_CHECKING:
@@ -27,9 +38,7 @@ _PROJECT_SCOPED_PREFIXES = (
 _BURST_TYPES = ("user.added", "user.updated", "group.updated", "role.assignment.created")
 _BURST_MIN_COUNT = 2000  # below this, no run of more than one page in a second is promised
 _BURST_BASE = 101  # one more than the largest page, so a page boundary falls inside the run
-_COVERAGE_COPIES = 2  # each type appears this many times before the weighted remainder
-_TENANT_SHARE = 0.25  # share of tenant-scoped events in the remainder
-_HEAVY_TYPES = {"login.succeeded": 12, "logout.succeeded": 4, "login.failed": 3}
+_COVERAGE_COPIES = 1  # each type appears once before the weighted remainder (`ordinary`)
 _SECONDS_PER_DAY = 86400
 
 
@@ -38,9 +47,12 @@ def generate_events(
 ) -> list[dict[str, Any]]:
     """Generate `count` API-shaped audit events with `effective_at` in ``[start, end)``.
 
-    The same arguments always give the same events. With ``count >= 298`` every event type
-    appears at least twice; several events share a second, and with ``count >= 2000`` more
-    than 100 of them (all returned without `tenant_only`) share one second. Actor and project
+    The same arguments always give the same events. With ``count >= 149`` every event type
+    appears at least once; the rest follow the weights of an ordinary organization
+    (`ordinary.type_weights`): the types a detection watches appear once each, as the acts of
+    an owner (`ordinary.SCENES`, `ordinary.PLANNED`). Several events share a second, and with
+    ``count >= 2000`` more than 100 of them (all returned without `tenant_only`) share one
+    second. Actor and project
     dicts are shared between events (memory), so treat the events as read-only.
 
     Args:
@@ -95,25 +107,66 @@ def iter_events(
     _add_ties(rng, times)
     if count >= _BURST_MIN_COUNT:
         _add_burst(rng, times, types, start, end)
+    actors = _stage_scenes(rng, org, times, count, start, end)
+    plans = {_covering(t): plan for t, plan in PLANNED.items() if _covering(t) < count}
+    context = context_for(org)
     ids = _make_ids(rng, times)
     # Decide the order first and build each event only when it is asked for.
     order = sorted(range(count), key=lambda index: (times[index], ids[index]))
     created: set[str] = set()
-    return (_event(rng, org, ids[index], types[index], times[index], created) for index in order)
+    return (
+        _event(
+            rng,
+            org,
+            ids[index],
+            types[index],
+            times[index],
+            created,
+            actor=actors.get(index, _DRAW),
+            plan=plans.get(index),
+            context=context,
+        )
+        for index in order
+    )
+
+
+_DRAW: dict[str, Any] = {}  # "no actor chosen in advance: draw one"
+
+
+def _covering(event_type: str) -> int:
+    """The index of the one-of-every-type event of this type."""
+    return event_types().index(event_type) * _COVERAGE_COPIES
+
+
+def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times
+    rng: random.Random,
+    org: Organization,
+    times: list[int],
+    count: int,
+    start: int,
+    end: int,
+) -> dict[int, dict[str, Any]]:
+    """Move each scene's events to minutes apart, done by one owner; return their actors."""
+    actors: dict[int, dict[str, Any]] = {}
+    for _name, steps in SCENES:
+        anchor = start + rng.randrange(max(end - start - SCENE_SECONDS, 1))
+        actor = rng.choice(owner_sessions(org))
+        indices = [_covering(event_type) for event_type, _ in steps]
+        if end - start <= SCENE_SECONDS or max(indices) >= count:
+            continue  # too short a range, or too few events: the scene stays scattered
+        for index, (_type, minutes) in zip(indices, steps, strict=True):
+            times[index] = anchor + minutes * 60
+            actors[index] = actor
+    return actors
 
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:
     all_types = event_types()
     coverage = [t for t in all_types for _ in range(_COVERAGE_COPIES)][:count]
-    tenant = [t for t in all_types if is_tenant_scoped(t)]
-    plain = [t for t in all_types if not is_tenant_scoped(t)]
-    weights = list(itertools.accumulate(_HEAVY_TYPES.get(t, 1) for t in plain))
-    rest = []
-    for _ in range(count - len(coverage)):
-        if rng.random() < _TENANT_SHARE:
-            rest.append(rng.choice(tenant))
-        else:
-            rest.append(rng.choices(plain, cum_weights=weights)[0])
+    weights = type_weights()
+    drawn = [t for t in all_types if weights[t] > 0]
+    cumulative = list(itertools.accumulate(weights[t] for t in drawn))
+    rest = rng.choices(drawn, cum_weights=cumulative, k=max(count - len(coverage), 0))
     return coverage + rest
 
 
@@ -159,8 +212,13 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
     event_type: str,
     moment: int,
     created: set[str],
+    *,
+    actor: dict[str, Any] | None,
+    plan: str | None,
+    context: Context,
 ) -> dict[str, Any]:
-    actor = pick_actor(rng, org)
+    if actor is _DRAW:
+        actor = pick_actor_for(rng, org, event_type)
     project: dict[str, str] | None = None
     if event_type.startswith(_PROJECT_SCOPED_PREFIXES):
         project = rng.choice(org.projects)
@@ -174,6 +232,7 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
         event["project"] = project
     project_id = project["id"] if project is not None else org.default_project["id"]
     payload = build_payload(event_type, rng, org, project_id)
+    payload = adjust(event_type, payload, rng, org, project, plan, context)
     if event_type == "api_key.created":
         # A key is created once: a second creation names a key made and deleted since,
         # with an id derived from the event's (no random draw, so later events stay as they were).
