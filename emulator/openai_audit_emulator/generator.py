@@ -35,7 +35,7 @@ _PROJECT_SCOPED_PREFIXES = (
     "role.assignment.",
 )
 # A bulk SCIM-like sync: the realistic source of many events in one second.
-_BURST_TYPES = ("user.added", "user.updated", "group.updated", "role.assignment.created")
+_BURST_TYPES = ("user.added", "user.updated", "group.updated")
 _BURST_MIN_COUNT = 2000  # below this, no run of more than one page in a second is promised
 _BURST_BASE = 101  # one more than the largest page, so a page boundary falls inside the run
 _COVERAGE_COPIES = 1  # each type appears once before the weighted remainder (`ordinary`)
