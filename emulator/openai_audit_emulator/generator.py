@@ -218,7 +218,7 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
     context: Context,
 ) -> dict[str, Any]:
     if actor is _DRAW:
-        actor = pick_actor_for(rng, org, event_type)
+        actor = pick_actor_for(rng, org, event_type, plan)
     project: dict[str, str] | None = None
     if event_type.startswith(_PROJECT_SCOPED_PREFIXES):
         project = rng.choice(org.projects)

@@ -121,10 +121,21 @@ SCENE_SECONDS = 3600  # every scene ends within the hour it starts
 
 # The one-of-every-type event of these types gets the named act (`adjust`).
 PLANNED = {
-    "user.updated": "owner_grant",  # the second owner is made owner
+    "user.updated": "owner_grant",  # the second owner is made owner, by the first
     "role.assignment.created": "organization_reader",  # a reader role at organization level
     "organization.updated": "logging_for_all_projects",
     "tenant.admin_api_key.created": "admin_key",
+    # The scenes name one object throughout: the new list or connection, then the old one.
+    "ip_allowlist.created": "new",
+    "ip_allowlist.updated": "new",
+    "ip_allowlist.config.activated": "new",
+    "ip_allowlist.config.deactivated": "old",
+    "ip_allowlist.deleted": "old",
+    "scim.disabled": "new",
+    "scim.enabled": "new",
+    "tenant.sso_connection.created": "new",
+    "tenant.sso_connection.updated": "new",
+    "tenant.sso_connection.deleted": "old",
 }
 
 # Who acts: types done by an organization owner's session, by a key, or by anyone's session.
@@ -228,11 +239,10 @@ class Context:
     org_roles: Mapping[str, str]  # organization role name -> id
     project_roles: Mapping[str, str]  # project id -> the id of its `member` role
     live_projects: tuple[dict[str, str], ...]  # not archived
-    pending_invite: tuple[str, str] | None  # (id, e-mail) of the inventory's pending invite
 
 
 def context_for(org: Organization) -> Context:
-    """The inventory's roles, live projects and pending invite, as the payloads name them."""
+    """The inventory's roles and live projects, as the payloads name them."""
     # The inventory's ids follow the organization alone (its times follow `now`, unused here).
     inventory = build_inventory(org, now=0)
     roles = {role["name"]: role["id"] for role in inventory.lists["roles"][()]}
@@ -241,21 +251,23 @@ def context_for(org: Organization) -> Context:
         for parents, items in inventory.lists["project_roles"].items()
     }
     archived = {p["id"] for p in inventory.lists["projects"][()] if p["status"] == "archived"}
-    pending = [i for i in inventory.lists["invites"][()] if i["status"] == "pending"]
     return Context(
         org_roles=roles,
         project_roles=members,
         live_projects=tuple(p for p in org.projects if p["id"] not in archived) or org.projects,
-        pending_invite=(pending[0]["id"], pending[0]["email"]) if pending else None,
     )
 
 
-def pick_actor_for(rng: random.Random, org: Organization, event_type: str) -> dict[str, Any] | None:
+def pick_actor_for(
+    rng: random.Random, org: Organization, event_type: str, plan: str | None = None
+) -> dict[str, Any] | None:
     """Who does an event of this type.
 
     A session for sign-ins, a key for key use, an owner's session for the organization's
     administration, anyone otherwise.
     """
+    if plan == "owner_grant":
+        return rng.choice(owner_sessions(org)[:2])  # the first owner's two sessions
     if event_type in _SESSION_TYPES:
         return rng.choice(org.sessions)
     if event_type in _SERVICE_KEY_TYPES and org.service_keys:
@@ -300,20 +312,8 @@ def adjust(  # noqa: PLR0913, PLR0917 - the event's parts and the month's contex
     role of the inventory, and the organization's settings change without touching logging
     (but in the planned change, which turns logging on for every project).
     """
-    users = org.users[_OWNERS:] or org.users
-    if event_type in {"user.added", "user.updated"}:
-        target = org.users[1] if plan == "owner_grant" and len(org.users) > 1 else None
-        payload["id"] = (target or rng.choice(users))["id"]
-        section = "data" if event_type == "user.added" else "changes_requested"
-        payload[section] = {"role": "owner" if target is not None else _ORG_ROLES_READER}
-    elif event_type == "user.deleted":
-        payload["id"] = f"user-{_hex(rng)}"  # someone who left: no longer listed, never acts
-    elif event_type == "invite.sent":
-        if context.pending_invite is not None and plan is None:
-            invite_id, email = context.pending_invite
-        else:
-            invite_id, email = f"invite-{_hex(rng)}", f"hire.{rng.randrange(100)}@example.com"
-        payload.update(id=invite_id, data={"email": email, "role": _ORG_ROLES_READER})
+    if event_type in {"user.added", "user.updated", "user.deleted", "invite.sent"}:
+        _people(event_type, payload, rng, org, plan)
     elif event_type == "organization.updated":
         changes = {"title": f"Example Org {rng.randrange(10)}"}
         if plan == "logging_for_all_projects":
@@ -323,9 +323,50 @@ def adjust(  # noqa: PLR0913, PLR0917 - the event's parts and the month's contex
         payload.update(_role_assignment(rng, org, context, project, plan))
     elif event_type == "checkpoint.permission.created":
         payload["data"]["project_id"] = rng.choice(context.live_projects)["id"]
+    elif plan in {"new", "old"}:
+        _name_the_object(event_type, payload, org, plan)
     elif event_type == "tenant.admin_api_key.created":
         payload["details"] = {"name": "SCIM provisioning", "target_user_id": org.users[0]["id"]}
     return payload
+
+
+def _people(
+    event_type: str,
+    payload: dict[str, Any],
+    rng: random.Random,
+    org: Organization,
+    plan: str | None,
+) -> None:
+    users = org.users[_OWNERS:] or org.users
+    if event_type in {"user.added", "user.updated"}:
+        target = org.users[1] if plan == "owner_grant" and len(org.users) > 1 else None
+        payload["id"] = (target or rng.choice(users))["id"]
+        section = "data" if event_type == "user.added" else "changes_requested"
+        payload[section] = {"role": "owner" if target is not None else _ORG_ROLES_READER}
+    elif event_type == "user.deleted":
+        payload["id"] = f"user-{_hex(rng)}"  # someone who left: no longer listed, never acts
+    else:  # an invitation, as a reader, of someone new
+        invite_id, email = f"invite-{_hex(rng)}", f"hire.{rng.randrange(100)}@example.com"
+        payload.update(id=invite_id, data={"email": email, "role": _ORG_ROLES_READER})
+
+
+def _name_the_object(
+    event_type: str, payload: dict[str, Any], org: Organization, plan: str
+) -> None:
+    base = organization_id(org).removeprefix("org-")[:20]
+    suffix = "0002" if plan == "new" else "0001"
+    if event_type.startswith("ip_allowlist."):
+        list_id, name = f"ipal_{base}{suffix}", "office" if plan == "old" else "office 2026"
+        if "configs" in payload:
+            payload["configs"] = [{"id": list_id, "name": name}]
+        else:
+            payload["id"] = list_id
+            if "name" in payload:
+                payload["name"] = name
+    elif event_type.startswith("scim."):
+        payload["id"] = f"scim_{base}"
+    else:
+        payload["id"] = f"sso_connection_{base}{suffix}"
 
 
 def _role_assignment(

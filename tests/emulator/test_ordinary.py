@@ -80,6 +80,7 @@ def test_the_watched_acts_are_an_owner_s_plausible_acts(
     (grant,) = grants
     assert grant["actor"]["type"] == "session"  # from a session, not a key
     assert grant["user.updated"]["id"] in owners  # the inventory lists what the log did
+    assert story_oracle.actor_of(grant) != grant["user.updated"]["id"]  # no one grants himself
     roles = {r["id"]: r["name"] for r in inventory.items("roles")}
     organization_level = [
         e[e["type"]]
