@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter, defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from openai_audit_emulator.server import default_organization
 from tests.emulator import story_oracle
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
+MONTH_DOC = DOCS.with_name("emulator-ordinary-month.md")
 Event = dict[str, Any]
 
 
@@ -173,6 +175,28 @@ def test_the_ordinary_month_raises_only_its_admins_acts(month: list[Event]) -> N
             ("api_call_logging_changed", "info"): 1,
         }
     )
+
+
+def test_the_documented_month_lists_every_alert(month: list[Event]) -> None:
+    """docs/emulator-ordinary-month.md's table is the alerts the rules raise, row by row."""
+    moments = {event["id"]: event["effective_at"] for event in month}
+    raised = sorted(
+        (
+            datetime.fromtimestamp(moments[alert.opened_by], timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            f"`{alert.detection_id}`",
+            alert.severity,
+            str(len(alert.event_ids)),
+        )
+        for alert in story_oracle.alerts(story_oracle.detect(month, roles=_roles()))
+    )
+    rows = [
+        tuple(cell.strip() for cell in line.strip("|").split("|"))
+        for line in MONTH_DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| 2026-")
+    ]
+    assert sorted(row[:4] for row in rows) == raised
 
 
 def _roles() -> dict[str, str]:
