@@ -40,6 +40,7 @@ _BURST_MIN_COUNT = 2000  # below this, no run of more than one page in a second 
 _BURST_BASE = 101  # one more than the largest page, so a page boundary falls inside the run
 _COVERAGE_COPIES = 1  # each type appears once before the weighted remainder (`ordinary`)
 _SECONDS_PER_DAY = 86400
+_DRAW: dict[str, Any] = {}  # the actor of an event no scene chose: draw one by its type
 
 
 def generate_events(
@@ -128,9 +129,6 @@ def iter_events(
         )
         for index in order
     )
-
-
-_DRAW: dict[str, Any] = {}  # "no actor chosen in advance: draw one"
 
 
 def _covering(event_type: str) -> int:

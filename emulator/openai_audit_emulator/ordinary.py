@@ -1,8 +1,8 @@
 """How an ordinary organization behaves: which events happen how often, by whom, with what.
 
 The generator draws event types by these weights, after one event of every type (so that
-every type is served). The weights read as events per month of the default organization
-(3,000 events over 30 days): sign-ins and key use are most of it; keys, projects and
+every type is served). In the default organization (3,000 events over 30 days) a weight comes
+out as about 1.16 events a month: sign-ins and key use are most of it; keys, projects and
 memberships change weekly; the events a detection watches happen once a month, each a
 plausible act of one of the organization's owners, and never by the weighted draw.
 `docs/emulator.md` shows the table `weights_table()` renders (a test keeps them equal).
@@ -220,13 +220,17 @@ def weights_table() -> str:
         "|---|---|---|---|",
     ]
     for family in families():
-        if len(set(family.weights)) > 1:
+        if family.name == "watched":
+            shown, each = ", ".join(f"`{t}`" for t in family.types), "0 (one each)"
+        elif family.name == "keys, projects, memberships":
+            shown, each = ", ".join(f"`{t}`" for t in family.types), str(family.weights[0])
+        elif len(set(family.weights)) > 1:
             shown = ", ".join(
                 f"`{t}` {w}" for t, w in zip(family.types, family.weights, strict=True)
             )
             each = "as listed"
-        else:
-            shown, each = f"{len(family.types)} types", str(family.weights[0])
+        else:  # every other type of the catalog
+            shown, each = f"the other {len(family.types)} types", str(family.weights[0])
         share = sum(family.weights) / total
         lines.append(f"| {family.name} | {shown} | {each} | {share:.1%} |")
     return "\n".join(lines) + "\n"
