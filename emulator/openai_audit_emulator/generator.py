@@ -218,7 +218,12 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
     if actor is _DRAW:
         actor = pick_actor_for(rng, org, event_type, plan)
     project: dict[str, str] | None = None
-    if event_type.startswith(_PROJECT_SCOPED_PREFIXES):
+    if event_type == "project.archived" and context.archived_projects:
+        project = rng.choice(context.archived_projects)  # the inventory lists it archived
+    elif event_type == "project.deleted":
+        # A project no longer listed: deleting a listed one would leave the inventory wrong.
+        project = {"id": f"proj_{rng.getrandbits(96):024x}", "name": "Old project"}
+    elif event_type.startswith(_PROJECT_SCOPED_PREFIXES):
         project = rng.choice(org.projects)
     elif actor is not None and actor["type"] == "api_key" and not is_tenant_scoped(event_type):
         # "Admin actions taken via Admin API keys are associated with the default project."

@@ -243,6 +243,7 @@ class Context:
     org_roles: Mapping[str, str]  # organization role name -> id
     project_roles: Mapping[str, str]  # project id -> the id of its `member` role
     live_projects: tuple[dict[str, str], ...]  # not archived
+    archived_projects: tuple[dict[str, str], ...]
 
 
 def context_for(org: Organization) -> Context:
@@ -259,6 +260,7 @@ def context_for(org: Organization) -> Context:
         org_roles=roles,
         project_roles=members,
         live_projects=tuple(p for p in org.projects if p["id"] not in archived) or org.projects,
+        archived_projects=tuple(p for p in org.projects if p["id"] in archived),
     )
 
 
@@ -325,6 +327,10 @@ def adjust(  # noqa: PLR0913, PLR0917 - the event's parts and the month's contex
         payload.update(id=organization_id(org), changes_requested=changes)
     elif event_type in {"role.assignment.created", "role.assignment.deleted"}:
         payload.update(_role_assignment(rng, org, context, project, plan))
+    elif event_type in {"group.deleted", "service_account.deleted"}:
+        # Someone else's, no longer listed: the inventory's groups and accounts still act.
+        prefix = "group_" if event_type == "group.deleted" else "svc_acct_"
+        payload["id"] = f"{prefix}{_hex(rng)}"
     elif event_type == "checkpoint.permission.created":
         payload["data"]["project_id"] = rng.choice(context.live_projects)["id"]
     elif plan in {"new", "old"}:

@@ -180,6 +180,8 @@ def test_the_ordinary_month_raises_only_its_admins_acts(month: list[Event]) -> N
 def test_the_documented_month_lists_every_alert(month: list[Event]) -> None:
     """docs/emulator-ordinary-month.md's table is the alerts the rules raise, row by row."""
     moments = {event["id"]: event["effective_at"] for event in month}
+    inventory = build_inventory(default_organization(), now=0)
+    emails = {user["id"]: user["email"] for user in inventory.items("users") or []}
     raised = sorted(
         (
             datetime.fromtimestamp(moments[alert.opened_by], timezone.utc).strftime(
@@ -188,6 +190,7 @@ def test_the_documented_month_lists_every_alert(month: list[Event]) -> None:
             f"`{alert.detection_id}`",
             alert.severity,
             str(len(alert.event_ids)),
+            f"{emails[alert.subject]} (owner)",
         )
         for alert in story_oracle.alerts(story_oracle.detect(month, roles=_roles()))
     )
@@ -196,7 +199,7 @@ def test_the_documented_month_lists_every_alert(month: list[Event]) -> None:
         for line in MONTH_DOC.read_text(encoding="utf-8").splitlines()
         if line.startswith("| 2026-")
     ]
-    assert sorted(row[:4] for row in rows) == raised
+    assert sorted(row[:5] for row in rows) == raised
 
 
 def _roles() -> dict[str, str]:
