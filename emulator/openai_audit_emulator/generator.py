@@ -13,12 +13,14 @@ from openai_audit_emulator.ordinary import (
     PLANNED,
     SCENE_SECONDS,
     SCENES,
+    VPN_MINUTES,
     Context,
     adjust,
     context_for,
     owner_sessions,
     pick_actor_for,
     type_weights,
+    vpn_sessions,
 )
 from openai_audit_emulator.payloads import build_payload
 
@@ -108,7 +110,7 @@ def iter_events(
     _add_ties(rng, times)
     if count >= _BURST_MIN_COUNT:
         _add_burst(rng, times, types, start, end)
-    actors = _stage_scenes(rng, org, times, count, start, end)
+    actors = _stage_scenes(rng, org, times, types, start, end)
     plans = {_covering(t): plan for t, plan in PLANNED.items() if _covering(t) < count}
     context = context_for(org)
     ids = _make_ids(rng, times)
@@ -136,11 +138,11 @@ def _covering(event_type: str) -> int:
     return event_types().index(event_type) * _COVERAGE_COPIES
 
 
-def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times
+def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times and types
     rng: random.Random,
     org: Organization,
     times: list[int],
-    count: int,
+    types: list[str],
     start: int,
     end: int,
 ) -> dict[int, dict[str, Any]]:
@@ -150,12 +152,36 @@ def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times
         anchor = start + rng.randrange(max(end - start - SCENE_SECONDS, 1))
         actor = rng.choice(owner_sessions(org))
         indices = [_covering(event_type) for event_type, _ in steps]
-        if end - start <= SCENE_SECONDS or max(indices) >= count:
+        if end - start <= SCENE_SECONDS or max(indices) >= len(types):
             continue  # too short a range, or too few events: the scene stays scattered
         for index, (_type, minutes) in zip(indices, steps, strict=True):
             times[index] = anchor + minutes * 60
             actors[index] = actor
+    _stage_vpn(rng, org, times, types, (start, end), actors)
     return actors
+
+
+def _stage_vpn(  # noqa: PLR0913, PLR0917 - as `_stage_scenes`, and the actors chosen so far
+    rng: random.Random,
+    org: Organization,
+    times: list[int],
+    types: list[str],
+    span: tuple[int, int],
+    actors: dict[int, dict[str, Any]],
+) -> None:
+    """Make three drawn sign-ins one person's VPN trip (see `ordinary.VPN_MINUTES`)."""
+    start, end = span
+    anchor = start + rng.randrange(max(end - start - SCENE_SECONDS, 1))
+    sessions = vpn_sessions(org)
+    covered = len(event_types()) * _COVERAGE_COPIES
+    logins = [i for i in range(covered, len(types)) if types[i] == "login.succeeded"]
+    logins = logins[: len(VPN_MINUTES)]
+    if sessions is None or end - start <= SCENE_SECONDS or len(logins) < len(VPN_MINUTES):
+        return
+    home, away = sessions
+    for index, minutes, actor in zip(logins, VPN_MINUTES, (home, away, home), strict=True):
+        times[index] = anchor + minutes * 60
+        actors[index] = actor
 
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:

@@ -118,6 +118,10 @@ SCENES: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = (
     ),
 )
 SCENE_SECONDS = 3600  # every scene ends within the hour it starts
+# One person's VPN, once a month: a sign-in at home, one through a VPN exit in another city 20
+# minutes later, and home again 20 minutes after that (the minutes of three sign-ins).
+VPN_MINUTES = (0, 20, 40)
+_VPN_ADDRESS = "198.51.100.250"
 
 # The one-of-every-type event of these types gets the named act (`adjust`).
 PLANNED = {
@@ -283,6 +287,29 @@ def pick_actor_for(
     if event_type.startswith(_OWNER_PREFIXES):
         return rng.choice(owner_sessions(org))
     return pick_actor(rng, org)
+
+
+def vpn_sessions(org: Organization) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The last person's home session and the same session seen through a VPN exit elsewhere.
+
+    None when no other city is in the organization (nothing to travel to).
+    """
+    home = org.sessions[-1] if org.sessions else None
+    if home is None:
+        return None
+    here = home["session"]["ip_address_details"]
+    elsewhere = next(
+        (
+            s["session"]["ip_address_details"]
+            for s in org.sessions
+            if s["session"]["ip_address_details"]["city"] != here["city"]
+        ),
+        None,
+    )
+    if elsewhere is None:
+        return None
+    session = {**home["session"], "ip_address": _VPN_ADDRESS, "ip_address_details": elsewhere}
+    return home, {"type": "session", "session": session}
 
 
 def owner_sessions(org: Organization) -> tuple[dict[str, Any], ...]:
