@@ -35,7 +35,7 @@ from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 PIPELINE = ("tap-openai-audit", "target-postgres", "dbt-postgres:build")
 PG_FOLDER = PROJECT_ROOT / ".pg" / "ordinary"
-SUMMARY_CHARS = 160
+SUMMARY_CHARS = 400  # summaries are one sentence; this only guards against a runaway one
 
 
 def main() -> int:
