@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
@@ -14,6 +15,7 @@ from openai_audit_emulator.ordinary import (
     SCENE_SECONDS,
     SCENES,
     VPN_MINUTES,
+    WATCHED,
     Context,
     adjust,
     context_for,
@@ -133,9 +135,17 @@ def iter_events(
     )
 
 
+@functools.cache
+def _coverage_order() -> tuple[str, ...]:
+    # The watched types come last: a small set (a few events added to a running emulator)
+    # holds ordinary events only, not an owner's monthly acts.
+    types = event_types()
+    return (*(t for t in types if t not in WATCHED), *(t for t in types if t in WATCHED))
+
+
 def _covering(event_type: str) -> int:
     """The index of the one-of-every-type event of this type."""
-    return event_types().index(event_type) * _COVERAGE_COPIES
+    return _coverage_order().index(event_type) * _COVERAGE_COPIES
 
 
 def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times and types
@@ -186,7 +196,7 @@ def _stage_vpn(  # noqa: PLR0913, PLR0917 - as `_stage_scenes`, and the actors c
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:
     all_types = event_types()
-    coverage = [t for t in all_types for _ in range(_COVERAGE_COPIES)][:count]
+    coverage = [t for t in _coverage_order() for _ in range(_COVERAGE_COPIES)][:count]
     weights = type_weights()
     drawn = [t for t in all_types if weights[t] > 0]
     cumulative = list(itertools.accumulate(weights[t] for t in drawn))
