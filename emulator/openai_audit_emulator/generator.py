@@ -137,10 +137,11 @@ def iter_events(
 
 @functools.cache
 def _coverage_order() -> tuple[str, ...]:
-    # The watched types come last: a small set (a few events added to a running emulator)
-    # holds ordinary events only, not an owner's monthly acts.
+    # An owner's monthly acts (the watched and planned types) come last: a small set (a few
+    # events added to a running emulator) holds ordinary events only, nothing that alerts.
     types = event_types()
-    return (*(t for t in types if t not in WATCHED), *(t for t in types if t in WATCHED))
+    last = WATCHED | set(PLANNED)
+    return (*(t for t in types if t not in last), *(t for t in types if t in last))
 
 
 def _covering(event_type: str) -> int:

@@ -11,6 +11,7 @@ import requests
 
 from openai_audit_emulator import Emulator, generate_events
 from openai_audit_emulator.ordinary import WATCHED
+from tests.emulator import story_oracle
 from tests.emulator.helpers import control_url, get
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def test_added_events_are_the_emulator_s_people_doing_ordinary_things() -> None:
     assert len(events) == 80
     # A handful of new events holds none of an owner's monthly acts (those would page someone).
     assert not {e["type"] for e in events} & WATCHED
+    assert not story_oracle.detect(events)
     acting = {
         (e.get("actor") or {}).get("session", {}).get("user", {}).get("id") for e in events
     } - {None}
