@@ -118,9 +118,9 @@ SCENES: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = (
     ),
 )
 SCENE_SECONDS = 3600  # every scene ends within the hour it starts
-# One person's VPN, once a month: a sign-in at home, one through a VPN exit in another city 20
-# minutes later, and home again 20 minutes after that (the minutes of three sign-ins).
-VPN_MINUTES = (0, 20, 40)
+# One person's VPN, once a month: a sign-in at home, one through a VPN exit in another city 10
+# minutes later, and home again 2 minutes after that (the minutes of three sign-ins).
+VPN_MINUTES = (0, 10, 12)
 _VPN_ADDRESS = "198.51.100.250"
 
 # The one-of-every-type event of these types gets the named act (`adjust`).
