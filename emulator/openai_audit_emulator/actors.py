@@ -141,7 +141,13 @@ def _with_keys(
     projects: tuple[dict[str, str], ...],
     groups: int,
 ) -> Organization:
-    sessions = tuple(_session(rng, user) for user in users for _ in range(2))
+    drawn = [_session(rng, user) for user in users for _ in range(2)]
+    # A person's two sessions (say, laptop and phone) are in the same city: an ordinary
+    # organization does not travel between continents in an hour. The place is still drawn
+    # for both, so every id drawn after it stays as it was.
+    for first, second in zip(drawn[::2], drawn[1::2], strict=True):
+        second["session"]["ip_address_details"] = first["session"]["ip_address_details"]
+    sessions = tuple(drawn)
     user_keys = tuple(
         {
             "type": "api_key",

@@ -2,8 +2,10 @@
 
 `Emulator(attack_story=True)` (CLI `--attack-story`) adds, to the default organization's
 ordinary activity, the audit events of `story_events` and the inventory objects of
-`story_inventory`, which hold the pattern of each of the 14 detections exactly at its
-threshold, a near miss just outside it, and a case of each of the 5 access-review checks.
+`story_inventory`, which hold the pattern of each of the 17 detections exactly at its
+threshold, a near miss just outside it, a case of each of the 5 access-review checks, and the
+grouping cases (a sustained brute force, a second attack, a bulk grant). `late_story_events()`
+is the event the API lists late: a test adds it between two builds (`Emulator.add_events`).
 Which events must raise which alert, and which objects each check must find, are data:
 `attack_story_labels()` reads them from `data/attack_story.json`, never from this code.
 """
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from openai_audit_emulator.story_actors import STORY_DAYS, STORY_START, Event, Log
 from openai_audit_emulator.story_admin import Projects, write_admin
 from openai_audit_emulator.story_inventory import plant_inventory, story_projects
-from openai_audit_emulator.story_logins import write_logins
+from openai_audit_emulator.story_logins import late_failure, write_logins
 
 if TYPE_CHECKING:
     from openai_audit_emulator.inventory import Inventory
@@ -27,6 +29,7 @@ __all__ = [
     "STORY_DAYS",
     "STORY_START",
     "attack_story_labels",
+    "late_story_events",
     "plant_attack_story",
     "story_events",
 ]
@@ -53,12 +56,23 @@ def plant_attack_story(inventory: Inventory, *, now: int) -> list[Event]:
     chosen = story_projects(inventory)
     plant_inventory(inventory, chosen, now=now)
     names = {p["id"]: p["name"] for p in inventory.lists["projects"][()]}
+    roles = {r["name"]: r["id"] for r in inventory.lists["roles"][()]}
+    project_roles = {r["name"]: r["id"] for r in inventory.lists["project_roles"][(chosen.active,)]}
     return story_events(
         Projects(
             default={"id": chosen.default, "name": names[chosen.default]},
             active={"id": chosen.active, "name": names[chosen.active]},
+            archived=chosen.archived,
+            owner_role=roles["owner"],
+            reader_role=roles["reader"],
+            project_owner_role=project_roles["owner"],
         )
     )
+
+
+def late_story_events() -> list[Event]:
+    """The story's event the API lists late (not served until a test adds it)."""
+    return late_failure()
 
 
 @functools.cache

@@ -14,6 +14,8 @@ from openai_audit_emulator.responses import Response, json_response
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from openai_audit_emulator.actors import Organization
+
 _RECENT_SECONDS = 60  # "new" events land in the last minute before now
 _BACKFILL_SPAN = 3600  # backfilled events spread over one hour, `backfill_seconds_ago` back
 
@@ -22,6 +24,7 @@ class Controlled(Protocol):
     """What the control endpoints act on (the Emulator)."""
 
     latency: float
+    organization: Organization  # whose people and projects act in the events added
 
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> None:
         """Add events to the dataset."""
@@ -115,19 +118,31 @@ class Control:
             raise BadControlRequestError(msg)
         seed = _count(spec, "seed", next(self._seeds))
         now = int(self._target.now())
+        # The emulator's own people and projects act: what is added matches its inventory.
+        org = self._target.organization
         events = []
         if count:
-            events += generate_events(seed=seed, count=count, start=now - _RECENT_SECONDS, end=now)
+            events += generate_events(
+                seed=seed, count=count, start=now - _RECENT_SECONDS, end=now, organization=org
+            )
         if late:
             events += generate_events(
-                seed=seed, count=late, start=now - late_seconds, end=now - _RECENT_SECONDS
+                seed=seed,
+                count=late,
+                start=now - late_seconds,
+                end=now - _RECENT_SECONDS,
+                organization=org,
             )
         if backfill:
             # Listed only now, with their original effective_at long behind any bookmark: the
             # backfills OpenAI has made, weeks after the events happened.
             start = now - backfill_seconds_ago
             events += generate_events(
-                seed=seed + 1, count=backfill, start=start, end=start + _BACKFILL_SPAN
+                seed=seed + 1,
+                count=backfill,
+                start=start,
+                end=start + _BACKFILL_SPAN,
+                organization=org,
             )
         self._target.add_events(events)
         return [event["id"] for event in events]

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
 from typing import TYPE_CHECKING, Any
 
-from openai_audit_emulator.actors import Organization, build_organization, pick_actor
+from openai_audit_emulator.actors import Organization, build_organization
 from openai_audit_emulator.catalog import event_types, is_tenant_scoped
+from openai_audit_emulator.ordinary import (
+    PLANNED,
+    SCENE_SECONDS,
+    SCENES,
+    VPN_MINUTES,
+    WATCHED,
+    Context,
+    adjust,
+    context_for,
+    owner_sessions,
+    pick_actor_for,
+    type_weights,
+    vpn_sessions,
+)
 from openai_audit_emulator.payloads import build_payload
 
 if TYPE_CHECKING:
@@ -24,13 +39,12 @@ _PROJECT_SCOPED_PREFIXES = (
     "role.assignment.",
 )
 # A bulk SCIM-like sync: the realistic source of many events in one second.
-_BURST_TYPES = ("user.added", "user.updated", "group.updated", "role.assignment.created")
+_BURST_TYPES = ("user.added", "user.updated", "group.updated")
 _BURST_MIN_COUNT = 2000  # below this, no run of more than one page in a second is promised
 _BURST_BASE = 101  # one more than the largest page, so a page boundary falls inside the run
-_COVERAGE_COPIES = 2  # each type appears this many times before the weighted remainder
-_TENANT_SHARE = 0.25  # share of tenant-scoped events in the remainder
-_HEAVY_TYPES = {"login.succeeded": 12, "logout.succeeded": 4, "login.failed": 3}
+_COVERAGE_COPIES = 1  # each type appears once before the weighted remainder (`ordinary`)
 _SECONDS_PER_DAY = 86400
+_DRAW: dict[str, Any] = {}  # the actor of an event no scene chose: draw one by its type
 
 
 def generate_events(
@@ -38,9 +52,12 @@ def generate_events(
 ) -> list[dict[str, Any]]:
     """Generate `count` API-shaped audit events with `effective_at` in ``[start, end)``.
 
-    The same arguments always give the same events. With ``count >= 298`` every event type
-    appears at least twice; several events share a second, and with ``count >= 2000`` more
-    than 100 of them (all returned without `tenant_only`) share one second. Actor and project
+    The same arguments always give the same events. With ``count >= 149`` every event type
+    appears at least once; the rest follow the weights of an ordinary organization
+    (`ordinary.type_weights`): the types a detection watches appear once each, as the acts of
+    an owner (`ordinary.SCENES`, `ordinary.PLANNED`). Several events share a second, and with
+    ``count >= 2000`` more than 100 of them (all returned without `tenant_only`) share one
+    second. Actor and project
     dicts are shared between events (memory), so treat the events as read-only.
 
     Args:
@@ -95,25 +112,96 @@ def iter_events(
     _add_ties(rng, times)
     if count >= _BURST_MIN_COUNT:
         _add_burst(rng, times, types, start, end)
+    actors = _stage_scenes(rng, org, times, types, start, end)
+    plans = {_covering(t): plan for t, plan in PLANNED.items() if _covering(t) < count}
+    context = context_for(org)
     ids = _make_ids(rng, times)
     # Decide the order first and build each event only when it is asked for.
     order = sorted(range(count), key=lambda index: (times[index], ids[index]))
     created: set[str] = set()
-    return (_event(rng, org, ids[index], types[index], times[index], created) for index in order)
+    return (
+        _event(
+            rng,
+            org,
+            ids[index],
+            types[index],
+            times[index],
+            created,
+            actor=actors.get(index, _DRAW),
+            plan=plans.get(index),
+            context=context,
+        )
+        for index in order
+    )
+
+
+@functools.cache
+def _coverage_order() -> tuple[str, ...]:
+    # An owner's monthly acts (the watched and planned types) come last: a small set (a few
+    # events added to a running emulator) holds ordinary events only, nothing that alerts.
+    types = event_types()
+    last = WATCHED | set(PLANNED)
+    return (*(t for t in types if t not in last), *(t for t in types if t in last))
+
+
+def _covering(event_type: str) -> int:
+    """The index of the one-of-every-type event of this type."""
+    return _coverage_order().index(event_type) * _COVERAGE_COPIES
+
+
+def _stage_scenes(  # noqa: PLR0913, PLR0917 - the draw and the events' times and types
+    rng: random.Random,
+    org: Organization,
+    times: list[int],
+    types: list[str],
+    start: int,
+    end: int,
+) -> dict[int, dict[str, Any]]:
+    """Move each scene's events to minutes apart, done by one owner; return their actors."""
+    actors: dict[int, dict[str, Any]] = {}
+    for _name, steps in SCENES:
+        anchor = start + rng.randrange(max(end - start - SCENE_SECONDS, 1))
+        actor = rng.choice(owner_sessions(org))
+        indices = [_covering(event_type) for event_type, _ in steps]
+        if end - start <= SCENE_SECONDS or max(indices) >= len(types):
+            continue  # too short a range, or too few events: the scene stays scattered
+        for index, (_type, minutes) in zip(indices, steps, strict=True):
+            times[index] = anchor + minutes * 60
+            actors[index] = actor
+    _stage_vpn(rng, org, times, types, (start, end), actors)
+    return actors
+
+
+def _stage_vpn(  # noqa: PLR0913, PLR0917 - as `_stage_scenes`, and the actors chosen so far
+    rng: random.Random,
+    org: Organization,
+    times: list[int],
+    types: list[str],
+    span: tuple[int, int],
+    actors: dict[int, dict[str, Any]],
+) -> None:
+    """Make three drawn sign-ins one person's VPN trip (see `ordinary.VPN_MINUTES`)."""
+    start, end = span
+    anchor = start + rng.randrange(max(end - start - SCENE_SECONDS, 1))
+    sessions = vpn_sessions(org)
+    covered = len(event_types()) * _COVERAGE_COPIES
+    logins = [i for i in range(covered, len(types)) if types[i] == "login.succeeded"]
+    logins = logins[: len(VPN_MINUTES)]
+    if sessions is None or end - start <= SCENE_SECONDS or len(logins) < len(VPN_MINUTES):
+        return
+    home, away = sessions
+    for index, minutes, actor in zip(logins, VPN_MINUTES, (home, away, home), strict=True):
+        times[index] = anchor + minutes * 60
+        actors[index] = actor
 
 
 def _pick_types(rng: random.Random, count: int) -> list[str]:
     all_types = event_types()
-    coverage = [t for t in all_types for _ in range(_COVERAGE_COPIES)][:count]
-    tenant = [t for t in all_types if is_tenant_scoped(t)]
-    plain = [t for t in all_types if not is_tenant_scoped(t)]
-    weights = list(itertools.accumulate(_HEAVY_TYPES.get(t, 1) for t in plain))
-    rest = []
-    for _ in range(count - len(coverage)):
-        if rng.random() < _TENANT_SHARE:
-            rest.append(rng.choice(tenant))
-        else:
-            rest.append(rng.choices(plain, cum_weights=weights)[0])
+    coverage = [t for t in _coverage_order() for _ in range(_COVERAGE_COPIES)][:count]
+    weights = type_weights()
+    drawn = [t for t in all_types if weights[t] > 0]
+    cumulative = list(itertools.accumulate(weights[t] for t in drawn))
+    rest = rng.choices(drawn, cum_weights=cumulative, k=max(count - len(coverage), 0))
     return coverage + rest
 
 
@@ -159,10 +247,20 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
     event_type: str,
     moment: int,
     created: set[str],
+    *,
+    actor: dict[str, Any] | None,
+    plan: str | None,
+    context: Context,
 ) -> dict[str, Any]:
-    actor = pick_actor(rng, org)
+    if actor is _DRAW:
+        actor = pick_actor_for(rng, org, event_type, plan)
     project: dict[str, str] | None = None
-    if event_type.startswith(_PROJECT_SCOPED_PREFIXES):
+    if event_type == "project.archived" and context.archived_projects:
+        project = rng.choice(context.archived_projects)  # the inventory lists it archived
+    elif event_type == "project.deleted":
+        # A project no longer listed: deleting a listed one would leave the inventory wrong.
+        project = {"id": f"proj_{rng.getrandbits(96):024x}", "name": "Old project"}
+    elif event_type.startswith(_PROJECT_SCOPED_PREFIXES):
         project = rng.choice(org.projects)
     elif actor is not None and actor["type"] == "api_key" and not is_tenant_scoped(event_type):
         # "Admin actions taken via Admin API keys are associated with the default project."
@@ -174,6 +272,7 @@ def _event(  # noqa: PLR0913, PLR0917 - the event's parts, and what earlier even
         event["project"] = project
     project_id = project["id"] if project is not None else org.default_project["id"]
     payload = build_payload(event_type, rng, org, project_id)
+    payload = adjust(event_type, payload, rng, org, project, plan, context)
     if event_type == "api_key.created":
         # A key is created once: a second creation names a key made and deleted since,
         # with an id derived from the event's (no random draw, so later events stay as they were).

@@ -100,12 +100,16 @@ LINUS, LARRY = Person("linus", 0x30, PARIS), Person("larry", 0x31, PARIS)
 SERGEY, WHITFIELD = Person("sergey", 0x32, LONDON), Person("whitfield", 0x33, PARIS)
 VINT, JUDEA, SHAFI = Person("vint", 0x40), Person("judea", 0x41), Person("shafi", 0x42)
 ADI, SILVIO = Person("adi", 0x50), Person("silvio", 0x51)
+# Day 8: the defense-impairment sequence and its near misses, and the grouping cases.
+TONY, ROBIN, KURT = Person("tony", 0x17), Person("robin", 0x18), Person("kurt", 0x19)
+ALONZO, HASKELL = Person("alonzo", 0x25), Person("haskell", 0x26)
 # Deleted from the organization in the story: no longer listed.
 RON, ANNIE, JEAN = Person("ron", 0x60), Person("annie", 0x61), Person("jean", 0x62)
 
 LISTED = (
     ANITA, MARY, LYNN, IDA, BOB, SOPHIE, MARTIN, HEDY, KEN, DENNIS, BJARNE, GUIDO, LINUS,
-    LARRY, SERGEY, WHITFIELD, VINT, JUDEA, SHAFI, ADI, SILVIO,
+    LARRY, SERGEY, WHITFIELD, VINT, JUDEA, SHAFI, ADI, SILVIO, TONY, ROBIN, KURT, ALONZO,
+    HASKELL,
 )  # fmt: skip
 DELETED = (RON, ANNIE, JEAN)
 

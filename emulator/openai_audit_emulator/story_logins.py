@@ -1,19 +1,25 @@
 """The attack story's logins: the six login detections, each at its threshold beside near misses.
 
-Days 0 to 4 of the story. Every pattern has its own login key (or IP) and its own hours, so
-no two patterns, and no ordinary event, share a key. What each event must raise, or must not,
-is in `data/attack_story.json`; the comments say why the numbers are what they are.
+Days 0 to 4 of the story, and on day 8 the grouping cases: a brute force sustained for three
+hours, a second attack after quiet logins, and a failure the API lists late. Every pattern
+has its own login key (or IP) and its own hours, so no two patterns, and no ordinary event,
+share a key. What each event must raise, or must not, is in `data/attack_story.json`; the
+comments say why the numbers are what they are.
 """
 
 from __future__ import annotations
 
 from openai_audit_emulator.story_actors import (
     ADI,
+    ALONZO,
     AMSTERDAM,
     BERLIN,
     BJARNE,
+    BOB,
+    BOB_KEY,
     DENNIS,
     GUIDO,
+    HASKELL,
     HEDY,
     JUDEA,
     KEN,
@@ -31,7 +37,9 @@ from openai_audit_emulator.story_actors import (
     Log,
     Person,
     at,
+    failed,
     session,
+    user_key,
 )
 
 # Paris to Berlin is 877.46 km (haversine, radius 6,371 km): 3,158.9 s at exactly 1,000 km/h.
@@ -48,6 +56,9 @@ def write_logins(log: Log) -> None:
     _password_spray(log)
     _impossible_travel(log)
     _many_countries(log)
+    _sustained(log)
+    _second_attack(log)
+    _key_failures(log)
 
 
 def _brute_force(log: Log) -> None:
@@ -180,3 +191,49 @@ def _many_countries(log: Log) -> None:
     log.login("mcb", at(3, 4), _country(SHAFI, "US"))
     log.login("mcb", at(3, 16), _country(SHAFI, "GB"))
     log.login("mcb", at(4, 4, 1), _country(SHAFI, "DE"))
+
+
+SUSTAINED_FAILURES = 91  # one every two minutes, 03:00 to 06:00 of day 8
+
+
+def _sustained(log: Log) -> None:
+    # Planted (grouping): ALONZO's password is tried every two minutes for three hours. Every
+    # failure from the tenth on matches login_failures_burst; a 60-minute dedup period groups
+    # them in three alerts (opened at 03:18, 04:20 and 05:22), not one, not eighty-two.
+    for k in range(SUSTAINED_FAILURES):
+        log.fail("sb", at(8, 3) + 120 * k, session(ALONZO))
+
+
+def late_failure() -> list[Event]:
+    """The failure the API lists late: ALONZO's, at 04:45 of day 8, inside the second alert.
+
+    Not served at first. A test adds it between two builds (`Emulator.add_events`), as the
+    API lists an event after a run already read its time; it must join the alert that holds
+    its moment, and no alert may change its id.
+    """
+    log = Log()
+    log.fail("sbl", at(8, 4, 45), session(ALONZO))
+    return log.events
+
+
+def _second_attack(log: Log) -> None:
+    # Planted (grouping): HASKELL's password is guessed (five failures, then a success),
+    # then three quiet logins over three hours, then a second guessing: two alerts, the
+    # second holding only its own five failures.
+    for minute in (0, 7, 14, 21, 28):
+        log.fail("sa", at(8, 7, minute), session(HASKELL))
+    log.login("sa", at(8, 7, 30), session(HASKELL))
+    for hour, minute in ((8, 30), (9, 30), (10, 0)):
+        log.login("sa", at(8, hour, minute), session(HASKELL))
+    for minute in (30, 37, 44, 51, 58):
+        log.fail("sa", at(8, 10, minute), session(HASKELL))
+    log.login("sa", at(8, 11), session(HASKELL))
+
+
+def _key_failures(log: Log) -> None:
+    # Near miss: five failed logins whose actor is BOB's API key, then BOB's session logs in.
+    # A key's login is no person's: the failures count for no login rule.
+    for minute in (0, 7, 14, 21, 28):
+        actor = user_key(BOB_KEY, BOB)
+        log.add("bfc", "login.failed", at(8, 13, minute), actor=actor, payload=failed())
+    log.login("bfc", at(8, 13, 30), session(BOB))

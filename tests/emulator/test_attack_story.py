@@ -20,6 +20,7 @@ from openai_audit_emulator.attack_story import (
     STORY_DAYS,
     STORY_START,
     attack_story_labels,
+    late_story_events,
     plant_attack_story,
 )
 from openai_audit_emulator.inventory import build_inventory
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 LABELS = attack_story_labels()
 DETECTIONS = {entry["detection_id"]: entry for entry in LABELS["detections"]}
 CHECKS = {entry["check_id"]: entry for entry in LABELS["access_review"]}
-# The 14 detections and 5 checks of design.md, spelled out so a label file that drops one fails.
+GROUPING = {entry["case"]: entry for entry in LABELS["grouping"]}
+# The 17 detections and 5 checks of design.md, spelled out so a label file that drops one fails.
 DESIGN_DETECTIONS = {
     "login_brute_force_success",
     "login_failures_burst",
@@ -49,7 +51,13 @@ DESIGN_DETECTIONS = {
     "sso_connection_changed",
     "credential_sprawl",
     "activity_after_user_deleted",
+    "rbac_role_assigned",
+    "checkpoint_shared_outside",
+    "logging_disabled_then_privileged",
 }
+GROUPING_CASES = {"sustained_brute_force", "second_attack", "bulk_grant", "late_event"}
+# The quiet logins between the two attacks of `second_attack`: context, in no alert.
+UNLABELLED = {"audit_log-story-sa-07", "audit_log-story-sa-08", "audit_log-story-sa-09"}
 DESIGN_CHECKS = {
     "project_key_owner_without_access",
     "admin_key_unused_90d",
@@ -80,18 +88,27 @@ def _labelled_events() -> set[str]:
     for entry in LABELS["detections"]:
         for group in (*entry["alerts"], *entry["near_misses"]):
             ids.update(group["events"])
-    return ids
+    for case in LABELS["grouping"]:
+        ids.update(case["events"])
+    return ids - _late_ids()
+
+
+def _late_ids() -> set[str]:
+    return {event_id for case in LABELS["grouping"] for event_id in case.get("late_events", [])}
 
 
 def test_labels_cover_every_detection_and_check_with_a_near_miss() -> None:
     assert set(DETECTIONS) == DESIGN_DETECTIONS
     assert set(CHECKS) == DESIGN_CHECKS
+    assert set(GROUPING) == GROUPING_CASES
     for entry in (*DETECTIONS.values(), *CHECKS.values()):
         assert entry.get("alerts") or entry.get("findings"), entry
         assert entry["near_misses"], entry
     for entry in DETECTIONS.values():
         for alert in entry["alerts"]:
-            assert alert["completed_by"] in alert["events"]
+            assert alert["opened_by"] in alert["events"]
+            assert alert["subject"], alert
+    assert {e["id"] for e in late_story_events()} == _late_ids() == {"audit_log-story-sbl-01"}
 
 
 def test_the_story_is_off_by_default(default_emulator: Emulator) -> None:
@@ -104,9 +121,11 @@ def test_the_story_is_off_by_default(default_emulator: Emulator) -> None:
 def test_the_story_adds_its_events_to_the_default_organization(story: Emulator) -> None:
     assert story.stats()["events"] == len(default_events()) + len(_story_ids(story))
     # Every story event is labelled, planted or near miss, or is context the labels name
-    # nowhere (a later creation by the deleted user); none is left over unexplained.
+    # nowhere (the quiet logins between two attacks); none is left over unexplained. The late
+    # event is not served until a test adds it.
     unlabelled = _story_ids(story) - _labelled_events()
-    assert unlabelled == {"audit_log-story-ad-07"}
+    assert unlabelled == UNLABELLED
+    assert not _late_ids() & _story_ids(story)
 
 
 def test_the_story_is_the_same_on_every_build() -> None:
@@ -198,30 +217,62 @@ def test_the_log_names_the_inventory_s_users_keys_and_projects(story: Emulator) 
     assert not deleted & users
 
 
+def _oracle_alerts(
+    emu: Emulator, extra: list[dict[str, Any]] | None = None
+) -> list[story_oracle.Alert]:
+    roles = {role["id"]: role["name"] for role in emu.inventory.items("roles") or []}
+    projects = {project["id"] for project in emu.inventory.items("projects") or []}
+    events = [*_served(emu).values(), *(extra or [])]
+    return story_oracle.alerts(story_oracle.detect(events, roles=roles, projects=projects))
+
+
 def test_design_read_literally_raises_every_planted_alert(story: Emulator) -> None:
-    alerts = story_oracle.detect(list(_served(story).values()))
-    served = _served(story)
+    alerts = _oracle_alerts(story)
     for detection_id, entry in DETECTIONS.items():
-        raised = {a.completed_by: a for a in alerts if a.detection_id == detection_id}
+        raised = {a.opened_by: a for a in alerts if a.detection_id == detection_id}
         for label in entry["alerts"]:
-            alert = raised.get(label["completed_by"])
+            alert = raised.get(label["opened_by"])
             assert alert is not None, (detection_id, label["pattern"])
             assert set(label["events"]) <= alert.event_ids, (detection_id, label["pattern"])
+            assert not set(label.get("not_events", [])) & alert.event_ids, label["pattern"]
             assert alert.severity == label["severity"], (detection_id, label["pattern"])
-            if "actor" in label:
-                assert alert.actor == label["actor"], (detection_id, label["pattern"])
-            done = served[label["completed_by"]]["effective_at"]
-            assert done == max(served[e]["effective_at"] for e in label["events"])
+            assert alert.subject == label["subject"], (detection_id, label["pattern"])
 
 
 def test_design_read_literally_raises_no_near_miss(story: Emulator) -> None:
-    alerts = story_oracle.detect(list(_served(story).values()))
+    alerts = _oracle_alerts(story)
     for detection_id, entry in DETECTIONS.items():
         of_detection = [a for a in alerts if a.detection_id == detection_id]
         for miss in entry["near_misses"]:
             for alert in of_detection:
                 assert not set(miss["events"]) & alert.event_ids, (detection_id, miss["why"])
-                assert alert.actor != miss.get("actor", object()), (detection_id, miss["why"])
+                assert alert.subject != miss.get("subject", object()), (detection_id, miss["why"])
+
+
+def _grouped(alerts: list[story_oracle.Alert], case: dict[str, Any]) -> list[story_oracle.Alert]:
+    return [
+        a
+        for a in alerts
+        if a.detection_id == case["detection_id"] and set(case["events"]) & a.event_ids
+    ]
+
+
+def test_design_read_literally_groups_each_case_as_labelled(story: Emulator) -> None:
+    alerts = _oracle_alerts(story)
+    for name, case in GROUPING.items():
+        if "late_events" not in case:
+            assert len(_grouped(alerts, case)) == case["alerts"], name
+
+
+def test_the_late_event_joins_the_alert_that_holds_it(story: Emulator) -> None:
+    case = GROUPING["late_event"]
+    before = _grouped(_oracle_alerts(story), case)
+    after = _grouped(_oracle_alerts(story, late_story_events()), case)
+    assert len(before) == len(after) == case["alerts"]
+    assert {a.opened_by for a in before} == {a.opened_by for a in after}
+    # A match of the alert whose period holds it (a later alert may also list it, counted).
+    (joined,) = [a for a in after if set(case["late_events"]) <= set(a.matches)]
+    assert joined.opened_by == case["joins"]
 
 
 def test_access_review_labels_agree_with_the_inventory(story: Emulator) -> None:
@@ -256,7 +307,7 @@ def test_the_command_serves_the_story() -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        story_events = len(_labelled_events()) + 1  # and ad-07
+        story_events = len(_labelled_events()) + len(UNLABELLED)
         assert f"serving {len(default_events()) + story_events} events" in line, line
     finally:
         process.terminate()

@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from openai_audit_emulator import Emulator, generate_events
+from openai_audit_emulator.ordinary import WATCHED
+from tests.emulator import story_oracle
 from tests.emulator.helpers import control_url, get
 
 if TYPE_CHECKING:
@@ -118,3 +120,21 @@ def test_malformed_json_and_unknown_endpoint(emu: Emulator) -> None:
     response = requests.post(control_url(emu, "latency"), data=b"{not json", timeout=5)
     assert response.status_code == 400
     assert requests.get(control_url(emu, "nothing"), timeout=5).status_code == 404
+
+
+def test_added_events_are_the_emulator_s_people_doing_ordinary_things() -> None:
+    with Emulator() as emulator:
+        response = _post(emulator, "events", {"count": 40, "late": 10, "backfill": 30})
+        added = set(response.json()["added"])
+        held = emulator.ground_truth() + emulator.ground_truth(tenant_only=True)
+        events = [e for e in held if e["id"] in added]
+        users = {user["id"] for user in emulator.organization.users}
+    assert len(events) == 80
+    # A handful of new events holds none of an owner's monthly acts (those would page someone).
+    assert not {e["type"] for e in events} & WATCHED
+    assert not story_oracle.detect(events)
+    acting = {
+        (e.get("actor") or {}).get("session", {}).get("user", {}).get("id") for e in events
+    } - {None}
+    assert acting
+    assert acting <= users
