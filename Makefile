@@ -7,7 +7,19 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 # The demo's PostgreSQL (embedded-postgres/, docs/embedded-postgres.md); the tests use .pg/test-*.
 PG_DEMO := .pg/demo
 
-.PHONY: venv meltano test test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
+.PHONY: help venv meltano test test-fast test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
+# `make` alone lists the targets (the `## target: what it does` lines below).
+.DEFAULT_GOAL := help
+# The fast tier: no PostgreSQL, no Meltano, nothing marked slow (pyproject.toml's markers).
+FAST := not postgres and not meltano and not slow
+# `make test-matrix MATRIX_ARGS=--except-current`: leave out the Python of .venv (.ci/run, after
+# `make test` ran everything under it).
+MATRIX_ARGS ?=
+
+## help: list the targets
+help:
+	@echo 'make <target>:'
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
 
 # The stamp files make `make test` cheap to repeat and rebuild only when the pins change.
 $(VENV)/.installed: pyproject.toml emulator/pyproject.toml embedded-postgres/pyproject.toml requirements/constraints.txt
@@ -22,17 +34,23 @@ $(MELTANO_VENV)/.installed: requirements/meltano.txt
 	$(MELTANO_VENV)/bin/python -m pip install --quiet -r requirements/meltano.txt
 	touch $@
 
+## venv: the tap's virtualenv .venv (with the emulator and the embedded PostgreSQL)
 venv: $(VENV)/.installed
 
+## meltano: Meltano 4.4.1 in .venv-meltano
 meltano: $(MELTANO_VENV)/.installed
 
-## test: set everything up and run the whole suite
+## test: set everything up and run the whole suite (what CI runs)
 test: venv meltano
 	MELTANO_BIN=$(abspath $(MELTANO)) $(BIN)/python -m pytest
 
+## test-fast: the tests that need no PostgreSQL, Meltano or long run (about a minute)
+test-fast: venv
+	$(BIN)/python -m pytest -q -m '$(FAST)'
+
 ## test-matrix: the unit and integration suites under each Python 3.10-3.13 found here
 test-matrix: venv
-	$(BIN)/python scripts/test_matrix.py
+	$(BIN)/python scripts/test_matrix.py $(MATRIX_ARGS)
 
 ## lint: ruff and mypy strict
 lint: venv
@@ -40,6 +58,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## check: lint, then the whole suite
 check: lint test
 
 ## demo: embedded PostgreSQL + emulator -> meltano run tap-openai-audit target-postgres (+ dbt), a summary
@@ -75,6 +94,7 @@ bench-transform: venv meltano
 emulator: venv
 	$(BIN)/openai-audit-emulator
 
+## clean: stop the embedded servers, delete the virtualenvs, .meltano, output and .pg
 clean:
 	if [ -x $(BIN)/embedded-postgres ]; then for folder in .pg/*/; do [ ! -d "$$folder" ] || $(BIN)/embedded-postgres stop "$$folder"; done; fi
 	rm -rf $(VENV) $(MELTANO_VENV) .venv-matrix .meltano output .bench .pg
