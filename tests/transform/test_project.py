@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from tap_openai_audit.inventory.endpoints import ENDPOINTS
+from tap_openai_audit.inventory.endpoints import ENDPOINTS, Kind
+from tap_openai_audit.inventory.schema import id_columns
 from tests.services import PROJECT_ROOT
 
 from .support import TRANSFORM
@@ -115,3 +116,35 @@ def test_every_model_of_the_contract_and_every_inventory_stream_has_its_file() -
     for stream in STREAMS:
         assert (TRANSFORM / "models" / "staging" / f"stg_openai_audit__{stream}.sql").is_file()
     assert len(STREAMS) == 19
+
+
+def _raw_columns() -> dict[str, list[list[str]]]:
+    """macros/raw_columns.sql's table of columns, read as the Python literals its Jinja is."""
+    text = (TRANSFORM / "macros" / "raw_columns.sql").read_text(encoding="utf-8")
+    body = text.split("{% macro openai_audit_raw_columns(table_name) %}", 1)[1]
+    namespace: dict[str, Any] = {}
+    for name, literal in re.findall(r"\{%- set (\w+) = (.*?) -%\}", body, flags=re.DOTALL):
+        if name == "columns":
+            break
+        namespace[name] = eval(literal, {"__builtins__": {}}, namespace)  # noqa: S307 - our own file
+    tables: dict[str, list[list[str]]] = namespace["tables"]
+    return tables
+
+
+def test_staging_reads_the_columns_of_the_taps_endpoint_table() -> None:
+    """The inventory columns staging types are the tap's own table of endpoints (FIELDS)."""
+    types = {
+        Kind.STRING: "text",
+        Kind.INTEGER: "bigint",
+        Kind.BOOLEAN: "boolean",
+        Kind.UNIXTIME: "timestamptz",
+        Kind.JSON: "jsonb",
+    }
+    tables = _raw_columns()
+    assert set(tables) == {"audit_logs", "audit_log_reads", *STREAMS}
+    for endpoint in ENDPOINTS:
+        expected = dict.fromkeys(id_columns(endpoint), "text")
+        expected |= {
+            name: types[kind] for name, kind in endpoint.fields.items() if name not in expected
+        }
+        assert dict(tables[endpoint.stream]) == expected, endpoint.stream
