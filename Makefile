@@ -10,8 +10,11 @@ PG_DEMO := .pg/demo
 .PHONY: help venv meltano test test-fast test-matrix lint check demo pg-start pg-stop psql bench bench-pipeline bench-transform emulator clean
 # `make` alone lists the targets (the `## target: what it does` lines below).
 .DEFAULT_GOAL := help
-# The fast tier: no PostgreSQL, no Meltano, nothing marked slow (pyproject.toml's markers).
-FAST := not postgres and not meltano and not slow
+# The fast tier, what a contributor runs while working: the unit tests, the emulator's, and the
+# checks that meltano.yml, the README and the dbt package agree; none needing PostgreSQL,
+# Meltano or marked slow (pyproject.toml's markers). `make test` runs everything.
+FAST_MARKS := not postgres and not meltano and not slow
+FAST_PATHS := tests/unit tests/emulator tests/transform/test_project.py tests/test_readme.py tests/test_meltano_settings.py
 # `make test-matrix MATRIX_ARGS=--except-current`: leave out the Python of .venv (.ci/run, after
 # `make test` ran everything under it).
 MATRIX_ARGS ?=
@@ -46,7 +49,7 @@ test: venv meltano
 
 ## test-fast: the tests that need no PostgreSQL, Meltano or long run (about a minute)
 test-fast: venv
-	$(BIN)/python -m pytest -q -m '$(FAST)'
+	$(BIN)/python -m pytest -q -m '$(FAST_MARKS)' $(FAST_PATHS)
 
 ## test-matrix: the unit and integration suites under each Python 3.10-3.13 found here
 test-matrix: venv

@@ -20,7 +20,6 @@ scopes as (
         count(distinct (window_start, window_end)) filter (where filtered is false)
             as covering_windows,
         count(distinct run_id) as runs,
-        sum(events) filter (where filtered is false) as events_listed,
         max(read_at) as last_read_at
     from reads
     group by scope
