@@ -19,8 +19,8 @@ The tree::
 
 `ApiError` and its direct subclasses are shared by both stream families: the shared client
 (`client.py`) raises the status-based ones, each family's page reader the envelope and cursor
-ones. The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
-error, and any of them on the audit log, stops the run.
+ones. The inventory tolerates `Forbidden` and `NotFound` where docs/sql.md says so; every
+other error, and any of them on the audit log, stops the run.
 
 Other invalid settings are not in this tree: the tap refuses them as the SDK's
 `ConfigValidationError`, before any request. Messages never carry the key, and quote
@@ -57,7 +57,7 @@ class AccessDenied(ApiError):
 class Forbidden(AccessDenied):
     """403: the organization lacks the feature, or the key lacks the permission.
 
-    The inventory skips the stream for the run (design.md); for the audit log it is an error.
+    The inventory skips the stream for the run (docs/sql.md); for the audit log it is an error.
     """
 
     def __init__(self, message: str, *, where: str) -> None:

@@ -17,7 +17,7 @@ MELTANO = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text(encoding="utf-
 PROFILE = (TRANSFORM / "profiles" / "postgres" / "profiles.yml").read_text(encoding="utf-8")
 SOURCES = (TRANSFORM / "models" / "staging" / "src_openai_audit.yml").read_text(encoding="utf-8")
 
-# The models design.md names, and where each lives.
+# The models docs/transform.md names, and where each lives.
 CONTRACT = {
     "staging": ["stg_openai_audit__events"],
     "ocsf": ["openai_audit__ocsf_events"],

@@ -1,4 +1,4 @@
-{#- Every access-review finding (design.md, "Access review"): one row per finding, the five
+{#- Every access-review finding (docs/sql.md, "Access review"): one row per finding, the five
     checks unioned, each over the live rows of the latest inventory snapshot. -#}
 
 {%- set checks = [
