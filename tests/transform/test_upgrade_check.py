@@ -51,7 +51,7 @@ def test_rows_of_an_older_release_stop_the_build_until_a_full_refresh(
         )
         assert done.returncode != 0
         (line,) = [
-            row for row in done.stdout.splitlines() if "hold rows an older release built" in row
+            row for row in done.stdout.splitlines() if "were built by an older release" in row
         ]
         assert f"dbt build --full-refresh --select {MODEL} " in line
         dbt(warehouse.dbt_bin, env, "run", "--select", MODEL, "--full-refresh")

@@ -65,7 +65,7 @@
         {%- endif -%}
         {%- if stale -%}
             {{ exceptions.raise_compiler_error(
-                'openai_audit: ' ~ stale | join(', ') ~ ' hold rows an older release built; '
+                'openai_audit: the rows of ' ~ stale | join(', ') ~ ' were built by an older release; '
                 ~ 'rebuild them once: dbt build --full-refresh --select ' ~ stale | join(' ')
                 ~ ' (under Meltano: meltano invoke dbt-postgres build --full-refresh --select '
                 ~ stale | join(' ') ~ ').') }}
