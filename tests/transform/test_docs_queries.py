@@ -33,6 +33,6 @@ def test_each_example_query_returns_rows(
 ) -> None:
     assert "openai_audit_models." in query
     rows = postgres.execute(  # the page's text, in the test's schema
-        query.replace("openai_audit_models.", f"{warehouse.model_schema}.")  # type: ignore[arg-type]
+        query.replace("openai_audit_models.", f"{warehouse.model_schema}.")
     ).fetchall()
     assert rows
