@@ -1,8 +1,9 @@
 {#- Run before every build (dbt_project.yml, on-run-start): a dbt that reads the wrong server,
     database or schema must fail, never pass with empty models. It stops with one line when the
-    server is older than PostgreSQL 15 (the package's `merge`) or when the source schema lacks
-    audit_logs or audit_log_reads (the tap always lands both); it warns once, naming every one,
-    for missing inventory tables (a stream deselected, or one the organization lacks), whose
+    server is older than PostgreSQL 15 (the package's `merge`) or when a source schema (each of
+    openai_audit_sources) lacks audit_logs or audit_log_reads (the tap always lands both); it
+    warns once per schema, naming every one, for missing inventory tables (a stream deselected,
+    or one the organization lacks), whose
     staging models then build empty (openai_audit_select_source). -#}
 {% macro openai_audit_check_source() -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'seed', 'test', 'snapshot') -%}
@@ -18,7 +19,8 @@
                 if node.source_name == 'openai_audit' and node.package_name == 'openai_audit' -%}
             {%- do tables.append(node) -%}
         {%- endfor -%}
-        {%- set schema = tables[0].schema -%}
+        {%- for src in openai_audit_sources() -%}
+        {%- set schema = src.schema -%}
         {%- set found_query -%}
             select c.relname::text
             from pg_catalog.pg_class as c
@@ -41,8 +43,8 @@
                 'openai_audit: no ' ~ missing_required | join(' or ') ~ ' in schema ' ~ schema
                 ~ ' on ' ~ where ~ '; point dbt where the loader writes: TARGET_POSTGRES_HOST, '
                 ~ 'TARGET_POSTGRES_DATABASE and TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA (or '
-                ~ 'DBT_POSTGRES_HOST, DBT_POSTGRES_DBNAME, DBT_POSTGRES_SOURCE_SCHEMA, the var '
-                ~ 'openai_audit_schema); see docs/connection.md.') }}
+                ~ 'DBT_POSTGRES_HOST, DBT_POSTGRES_DBNAME, DBT_POSTGRES_SOURCE_SCHEMA, the vars '
+                ~ 'openai_audit_schema, openai_audit_sources); see docs/connection.md.') }}
         {%- endif -%}
         {%- if missing_inventory -%}
             {%- do exceptions.warn(
@@ -50,6 +52,7 @@
                 ~ ' on ' ~ where ~ ': their staging models build empty (a stream not selected, '
                 ~ 'or one the organization lacks).') -%}
         {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
     select 1
 {%- endmacro %}
