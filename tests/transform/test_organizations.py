@@ -9,7 +9,7 @@ of each organization must be exactly what a build of that organization alone giv
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from psycopg import sql
@@ -50,6 +50,7 @@ def _load_second_organization(
     )
     # the warehouse's Meltano: its plugins are installed in the dbt utility's system folder
     sys_dir = warehouse.dbt_bin.parents[4]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     env = meltano_environment(sys_dir, tmp_path, schema)
     with Emulator(events, organization=organization) as emu:
         env |= {
@@ -59,7 +60,9 @@ def _load_second_organization(
         meltano(meltano_bin, env, "run", "tap-openai-audit", "target-postgres")
 
 
-def _per_organization(postgres: Connection, schema: str, organization: str) -> dict[str, tuple]:
+def _per_organization(
+    postgres: Connection, schema: str, organization: str
+) -> dict[str, tuple[Any, ...]]:
     """`fingerprint` of each model of `schema`, over the rows of `organization` only."""
     prints = {}
     for table in _models():
