@@ -75,7 +75,7 @@ def test_a_value_the_config_schema_refuses_is_one_line(emu: Emulator, tmp_path: 
 
 
 def test_a_value_only_the_tap_refuses_is_one_line(emu: Emulator, tmp_path: Path) -> None:
-    # A valid URI for the schema; plain http is for loopback hosts only (README, "Settings").
+    # A valid URI for the schema; plain http is for loopback hosts only (design.md).
     _refused_before_any_request(emu, tmp_path, "api_url", "http://api.example.com/v1")
 
 
