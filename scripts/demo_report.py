@@ -155,7 +155,7 @@ def _kinds(connection: Connection, schema: str, model: str, kind: str, text: str
     ]
 
 
-# The five severities of design.md, most severe first.
+# The five severities of the alerts and findings (docs/transform.md), most severe first.
 _SEVERITY_ORDER = sql.SQL(
     "array_position(array['critical', 'high', 'medium', 'low', 'info'], severity::text)"
 )

@@ -44,6 +44,21 @@ def meltano_kind(schema: dict[str, Any]) -> str:
     return KINDS[json_type]
 
 
+def meltano_default(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """`{"value": <the tap's default>}` for a setting that has one, as Meltano's kind holds it.
+
+    So that `meltano config list` shows what the tap will use instead of `None`. The
+    user agent is left out: its default names the tap's version, which a pasted definition
+    would freeze.
+    """
+    default = schema.get("default")
+    if default is None or name == "user_agent":
+        return {}
+    if meltano_kind(schema) == "string":
+        return {"value": str(default)}
+    return {"value": default}
+
+
 def settings_block() -> str:
     """The extractor's `settings:` entries, as they belong in meltano.yml."""
     entries = []
@@ -53,6 +68,7 @@ def settings_block() -> str:
             "kind": meltano_kind(schema),
             "label": schema["title"],
             "description": schema["description"],
+            **meltano_default(name, schema),
         }
         if schema.get("secret"):
             entry["sensitive"] = True
@@ -67,6 +83,7 @@ def paste_block() -> str:
         {
             "name": name,
             "kind": meltano_kind(schema),
+            **meltano_default(name, schema),
             **({"sensitive": True} if schema.get("secret") else {}),
         }
         for name, schema in TapOpenAIAudit._get_about_info().settings["properties"].items()  # noqa: SLF001 - as above

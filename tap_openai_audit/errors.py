@@ -22,8 +22,8 @@ The tree::
 
 `ApiError` and its direct subclasses are shared by both stream families: the shared client
 (`client.py`) raises the status-based ones, each family's page reader the envelope and cursor
-ones. The inventory tolerates `Forbidden` and `NotFound` where design.md says so; every other
-error, and any of them on the audit log, stops the run.
+ones. The inventory tolerates `Forbidden` and `NotFound` where docs/sql.md says so; every
+other error, and any of them on the audit log, stops the run.
 
 Invalid settings are refused by the tap's constructor as the SDK's `ConfigValidationError`
 (what the SDK's own callers expect); the command line turns it into `InvalidSettings`, so that
@@ -78,7 +78,7 @@ class AccessDenied(ApiError):
 class Forbidden(AccessDenied):
     """403: the organization lacks the feature, or the key lacks the permission.
 
-    The inventory skips the stream for the run (design.md); for the audit log it is an error.
+    The inventory skips the stream for the run (docs/sql.md); for the audit log it is an error.
     """
 
     def __init__(self, message: str, *, where: str) -> None:

@@ -62,6 +62,13 @@ def test_each_setting_has_the_taps_kind_label_and_description(name: str) -> None
     assert setting["label"] == schema["title"], FIX
     assert setting["description"] == schema["description"], FIX
     assert setting.get("sensitive", False) is bool(schema.get("secret"))
+    # `meltano config list` shows the tap's default (the user agent's names the version).
+    default = schema.get("default")
+    if default is None or name == "user_agent":
+        assert "value" not in setting, FIX
+    else:
+        kind = setting["kind"]
+        assert setting["value"] == (str(default) if kind == "string" else default), FIX
 
 
 def test_the_admin_key_is_a_sensitive_password() -> None:

@@ -1,4 +1,4 @@
-"""The attack story: every detection of design.md planted in the organization, beside near misses.
+"""The attack story: every documented detection planted in the organization, beside near misses.
 
 `Emulator(attack_story=True)` (CLI `--attack-story`) adds, to the default organization's
 ordinary activity, the audit events of `story_events` and the inventory objects of

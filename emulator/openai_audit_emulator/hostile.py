@@ -2,7 +2,7 @@ r"""The hostile organization: audit events shaped the way the real API may plaus
 
 The reference types only part of each event, and the API changes monthly; these events hold
 what a schema built from the reference would refuse, and what some parsers and databases
-cannot take (design.md, "Records: what every target can store"):
+cannot take (docs/guarantees.md: every record validates, whatever the API sends):
 
 - one key typed differently by two event types (`data.provider`, `changes_requested`,
   `data.scopes`, `session.user`);

@@ -13,16 +13,6 @@ if TYPE_CHECKING:
 __all__ = ["PROJECT_ROOT", "meltano_environment"]
 
 
-# (dbt-postgres setting, target-postgres setting) naming the same connection value.
-DBT_MIRRORS_LOADER = (
-    ("HOST", "HOST"),
-    ("PORT", "PORT"),
-    ("USER", "USER"),
-    ("PASSWORD", "PASSWORD"),
-    ("DBNAME", "DATABASE"),
-)
-
-
 def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str, str]:
     """Environment for `meltano` with its own `.meltano`, system database and schema.
 
@@ -67,10 +57,7 @@ def meltano_environment(sys_dir: Path, state_dir: Path, schema: str) -> dict[str
         )
     else:
         # A test that runs target-postgres without the `postgres` fixture fails with this name
-        # in its error, instead of loading into whatever listens at meltano.yml's localhost.
+        # in its error, instead of loading into whatever server some other setting names.
         env["TARGET_POSTGRES_HOST"] = "request-the-postgres-fixture.invalid"
-    # The dbt-postgres utility connects where the loader does (transform/profiles/postgres).
-    for dbt_name, loader_name in DBT_MIRRORS_LOADER:
-        if f"TARGET_POSTGRES_{loader_name}" in env:
-            env[f"DBT_POSTGRES_{dbt_name}"] = env[f"TARGET_POSTGRES_{loader_name}"]
+    # The dbt-postgres utility reads the same TARGET_POSTGRES_* (transform/profiles/postgres).
     return env

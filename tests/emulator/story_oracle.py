@@ -1,4 +1,4 @@
-"""design.md's detections and access-review checks, read literally, in plain Python.
+"""The documented detections and access-review checks, read literally, in plain Python.
 
 A second reading of the contract, independent of the SQL, so the attack story's labels can be
 checked before any warehouse exists: every planted pattern must fire here, no near miss may.

@@ -3,7 +3,8 @@
 The labels (`attack_story_labels()`) say which events must raise which alert and which
 inventory objects each access-review check must find. These tests prove the labels refer to
 events and objects the emulator really serves, in the scope the API would serve them in, and
-that design.md's rules, read literally in Python (`story_oracle`), agree with every label.
+that the documented rules (docs/transform.md, docs/sql.md), read literally in Python
+(`story_oracle`), agree with every label.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ LABELS = attack_story_labels()
 DETECTIONS = {entry["detection_id"]: entry for entry in LABELS["detections"]}
 CHECKS = {entry["check_id"]: entry for entry in LABELS["access_review"]}
 GROUPING = {entry["case"]: entry for entry in LABELS["grouping"]}
-# The 17 detections and 5 checks of design.md, spelled out so a label file that drops one fails.
+# The 17 detections and 5 checks the docs name, spelled out so a label file that drops one fails.
 DESIGN_DETECTIONS = {
     "login_brute_force_success",
     "login_failures_burst",

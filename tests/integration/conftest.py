@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The SDK's standard suite picks its attribute checks from each property's type list and
 # expects every value to pass each of them: a property typed "object or array or string or
-# number or boolean or null" (any JSON, design.md's contract for actor, project and payload,
+# number or boolean or null" (any JSON, docs/sql.md's contract for actor, project and payload,
 # and for the inventory's nested objects and arrays) gets "every value is a boolean" and
 # "every value is a number" checks, which no such column can pass. Those two, for those
 # properties only, are not run; the property test in tests/faults/test_records_property.py

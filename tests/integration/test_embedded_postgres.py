@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+# Each test starts a server of its own: `postgres` keeps them out of `make test-fast` and of any
+# run that selects `-m "not postgres"`; `make test-matrix` still runs them by path.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def folder() -> Iterator[Path]:

@@ -1,4 +1,4 @@
-"""The extraction guarantees of design.md, against the emulator."""
+"""The extraction guarantees (docs/guarantees.md), against the emulator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The access-inventory snapshots of design.md, against the emulator's organization."""
+"""The access-inventory snapshots (docs/sql.md), against the emulator's organization."""
 
 from __future__ import annotations
 

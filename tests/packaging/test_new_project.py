@@ -96,14 +96,16 @@ def test_the_pasted_jobs_and_schedules_are_meltano_ymls() -> None:
     }
 
 
-def _write_transform_project(project: Path, schema: str) -> None:
-    """The README's `transform/` files, installing this checkout's package instead of the tag."""
+def _write_transform_project(project: Path) -> None:
+    """The README's `transform/` files, installing this checkout's package instead of the tag.
+
+    The schema the package reads is the loader's (TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA, set by
+    meltano_environment), as in the user's project: the README's dbt_project.yml sets no var.
+    """
     for relative, pasted in pasted_files().items():
         content = pasted
         if relative == "transform/packages.yml":
             content = {"packages": [{"local": str(PROJECT_ROOT / "transform")}]}
-        if relative == "transform/dbt_project.yml":
-            content["vars"]["openai_audit_schema"] = schema
         path = project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(content, sort_keys=False), "utf-8")
@@ -120,7 +122,7 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     for name in ("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI", "MELTANO_ENVIRONMENT"):
         del env[name]  # the new project's own `.meltano/` and system database
     for name in ("DBT_POSTGRES_SCHEMA", "DBT_POSTGRES_SOURCE_SCHEMA"):
-        del env[name]  # the pasted project says where the tables are and the models go
+        del env[name]  # the profile reads the loader's schema, as in the user's project
     meltano(meltano_bin, env, "init", "acme-elt", "--no-usage-stats", project=tmp_path)
     project = tmp_path / "acme-elt"
     definition = yaml.safe_load((project / "meltano.yml").read_text("utf-8"))
@@ -130,7 +132,7 @@ def test_a_new_meltano_project_runs_the_wheel_into_postgres(
     notifier["pip_url"] = str(dists.notify_wheel)
     definition |= pasted
     (project / "meltano.yml").write_text(yaml.safe_dump(definition, sort_keys=False), "utf-8")
-    _write_transform_project(project, schema)
+    _write_transform_project(project)
     models = f"{schema}_models"
 
     webhook = Receiver()

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from psycopg import sql
 
+from tap_openai_audit.inventory.endpoints import ENDPOINTS
+
 from .support import dbt, dbt_environment, drop_schemas, fingerprint, relations
 
 if TYPE_CHECKING:
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from .conftest import Warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
+
+INVENTORY = [endpoint.stream for endpoint in ENDPOINTS]
 
 # Rebuilds prove the data; the unit tests proved the SQL in the first build already.
 PRODUCTION = ("build", "--exclude-resource-type", "unit_test")
@@ -59,11 +63,17 @@ def test_a_late_event_lands_once(
     models = f"{source}_models"
     raw = sql.Identifier(source, "audit_logs")
     try:
-        # Only the audit log: every inventory table and the ledger are missing.
+        # The audit log and an empty ledger: every inventory table is missing.
         postgres.execute(sql.SQL("create schema {}").format(sql.Identifier(source)))
         postgres.execute(
             sql.SQL("create table {} as select * from {}").format(
                 raw, sql.Identifier(warehouse.source_schema, "audit_logs")
+            )
+        )
+        postgres.execute(
+            sql.SQL("create table {} as select * from {} where false").format(
+                sql.Identifier(source, "audit_log_reads"),
+                sql.Identifier(warehouse.source_schema, "audit_log_reads"),
             )
         )
         env = dbt_environment(warehouse.database, source, models, tmp_path)
@@ -110,16 +120,27 @@ def test_a_late_event_lands_once(
         drop_schemas(postgres, source, models)
 
 
-def test_one_build_on_an_empty_database(
+def test_one_build_on_empty_tables(
     warehouse: Warehouse, postgres: Connection, tmp_path: Path
 ) -> None:
-    """No landed table at all and no model yet: seeds, models, unit and data tests in one go."""
+    """The audit log and its ledger empty, no inventory table, no model yet: seeds, models,
+    unit and data tests in one go, and one warning naming every missing table."""
     source = f"empty_{uuid.uuid4().hex[:12]}"
     models = f"{source}_models"
     try:
+        postgres.execute(sql.SQL("create schema {}").format(sql.Identifier(source)))
+        for table in ("audit_logs", "audit_log_reads"):
+            postgres.execute(
+                sql.SQL("create table {} as select * from {} where false").format(
+                    sql.Identifier(source, table), sql.Identifier(warehouse.source_schema, table)
+                )
+            )
         env = dbt_environment(warehouse.database, source, models, tmp_path)
         build = dbt(warehouse.dbt_bin, env, "build")
         assert " ERROR=0 " in build.output
+        (warning,) = [line for line in build.output.splitlines() if "build empty" in line]
+        assert f"in schema {source} on " in warning
+        assert all(f" {name}," in warning or f" {name} in" in warning for name in INVENTORY)
         built = relations(postgres, models)
         assert "openai_audit__access_review" in built
         staged = [name for name in built if name.startswith("stg_openai_audit__")]

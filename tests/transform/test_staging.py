@@ -76,7 +76,7 @@ def events(warehouse: Warehouse, postgres: Connection) -> dict[str, dict[str, An
     ).format(sql.Identifier(warehouse.model_schema), sql.Identifier(warehouse.source_schema))
     cursor = postgres.execute(query)
     names = [column.name for column in cursor.description or []]
-    rows = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    rows = {row[names.index("id")]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     postgres.execute("set time zone 'UTC'")
     return rows
 

@@ -10,7 +10,7 @@ from tap_openai_audit.tap import TapOpenAIAudit
 
 VALID: dict[str, Any] = {"admin_api_key": "sk-admin-test", "api_url": "http://127.0.0.1:9/v1"}
 
-# Every invalid value of every setting in design.md, with the setting its message must name.
+# Every invalid value of every setting (README, "Settings"), with the setting its message must name.
 INVALID: list[tuple[str, Any]] = [
     ("admin_api_key", ""),
     ("admin_api_key", 42),

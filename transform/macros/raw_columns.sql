@@ -1,4 +1,5 @@
-{#- The columns each landed table has (docs/sql.md, and the tap's schemas), with the type staging
+{#- The columns each landed table has (docs/sql.md, and the tap's schemas: the inventory tables are
+    its endpoint table, FIELDS, which tests/transform/test_project.py checks), with the type staging
     gives them. A table the loader created from an older schema may hold another type, or lack a
     column: openai_audit_select_source converts what is there and fills the rest with nulls. -#}
 

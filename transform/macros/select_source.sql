@@ -1,4 +1,5 @@
-{#- A select of every column of the landed table `table_name`, typed (openai_audit_raw_columns).
+{#- A select of every column of the landed table `table_name`, typed (openai_audit_raw_columns),
+    after the organization it belongs to: one select per source (openai_audit_sources), unioned.
     When the table does not exist (a stream the user deselected, or one the organization lacks:
     no groups, roles or certificates, so the tap skipped it) the select has the same columns
     and no rows, so that `dbt build` never fails for a missing table. The table is looked up
@@ -6,12 +7,19 @@
 {% macro openai_audit_select_source(table_name) -%}
     {%- set columns = openai_audit_raw_columns(table_name) -%}
     {%- set declared = source('openai_audit', table_name) -%}
+    {%- for src in openai_audit_sources() %}
+    {%- if src.schema == declared.schema -%}
+        {%- set relation = declared -%}
+    {%- else -%}
+        {%- set relation = api.Relation.create(
+            database=declared.database, schema=src.schema, identifier=declared.identifier) -%}
+    {%- endif -%}
     {%- set found = {} -%}
     {%- if execute -%}
         {#- One catalog query for both questions, whether the table exists and its columns'
             types: dbt's get_relation and get_columns_in_relation take two, one of them on
             information_schema, for each of the 21 models of every build. -#}
-        {%- set qualified = declared.include(database=false) | string -%}
+        {%- set qualified = relation.include(database=false) | string -%}
         {%- set lookup -%}
             select attname::text, format_type(atttypid, null)
             from pg_catalog.pg_attribute
@@ -22,17 +30,22 @@
         {%- for row in run_query(lookup).rows -%}
             {%- do found.update({row[0]: row[1]}) -%}
         {%- endfor -%}
-    {%- endif -%}
+    {%- endif %}
     select
+        {{ openai_audit_organization_literal(src.organization) }} as organization,
     {%- for name, type in columns %}
         {{ openai_audit_cast(name, type, found.get(name)) }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
     {%- endfor %}
     {%- if found %}
-    from {{ declared }}
+    from {{ relation }}
     {%- else %}
     {#- no table: the same columns, no rows -#}
     where false
     {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- The staging model of one inventory snapshot: its typed columns, `extra`, whether the row is
@@ -50,6 +63,7 @@ with landed as (
 )
 
 select
+    organization,
     {%- for name in names %}
     {{ adapter.quote(name) }},
     {%- endfor %}

@@ -1,4 +1,4 @@
-{#- Every access-review finding (design.md, "Access review"): one row per finding, the five
+{#- Every access-review finding (docs/sql.md, "Access review"): one row per finding, the five
     checks unioned, each over the live rows of the latest inventory snapshot. -#}
 
 {%- set checks = [
@@ -12,7 +12,7 @@
 with findings as (
 {%- for check in checks %}
 
-    select check_id, severity, subject_type, subject_id, project_id, detail
+    select organization, check_id, severity, subject_type, subject_id, project_id, detail
     from {{ ref(check) }}
     {%- if not loop.last %}
 
@@ -23,7 +23,11 @@ with findings as (
 )
 
 select
-    md5(check_id || '|' || coalesce(project_id, '') || '|' || subject_id) as finding_id,
+    md5(
+        coalesce(organization, '') || '|' || check_id || '|' || coalesce(project_id, '') || '|'
+        || subject_id
+    ) as finding_id,
+    organization,
     check_id,
     severity,
     subject_type,

@@ -10,11 +10,14 @@ with invites as (
 
 snapshot as (
 
-    select max(_sdc_extracted_at) as taken_at from invites
+    select organization, max(_sdc_extracted_at) as taken_at
+    from invites
+    group by organization
 
 )
 
 select
+    invites.organization,
     'invite_pending_30d'::text as check_id,
     'low'::text as severity,
     'invite'::text as subject_type,
@@ -25,7 +28,7 @@ select
         to_char(invites.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
         extract(day from snapshot.taken_at - invites.created_at)::integer) as detail
 from invites
-cross join snapshot
+inner join snapshot on snapshot.organization is not distinct from invites.organization
 where not invites.is_deleted
     and lower(btrim(invites.status)) = 'pending'
     and invites.created_at < snapshot.taken_at - interval '720 hours'

@@ -8,6 +8,7 @@
 with keys as (
 
     select
+        organization,
         project_id,
         id,
         name,
@@ -23,7 +24,7 @@ with keys as (
 
 open_projects as (
 
-    select id
+    select organization, id
     from {{ ref('stg_openai_audit__projects') }}
     where not is_deleted
         and archived_at is null
@@ -33,23 +34,24 @@ open_projects as (
 
 read_projects as (
 
-    select distinct project_id
+    select distinct organization, project_id
     from {{ ref('stg_openai_audit__project_users') }}
 
 ),
 
 members as (
 
-    select project_id, id as user_id
+    select organization, project_id, id as user_id
     from {{ ref('stg_openai_audit__project_users') }}
     where not is_deleted
 
     union
 
-    select project_groups.project_id, group_users.id as user_id
+    select project_groups.organization, project_groups.project_id, group_users.id as user_id
     from {{ ref('stg_openai_audit__project_groups') }} as project_groups
     inner join {{ ref('stg_openai_audit__group_users') }} as group_users
-        on group_users.group_id = project_groups.group_id
+        on group_users.organization is not distinct from project_groups.organization
+        and group_users.group_id = project_groups.group_id
     where not project_groups.is_deleted
         and not group_users.is_deleted
 
@@ -70,20 +72,26 @@ findings as (
         'its owner ' || keys.owner_user_id
         || ' is neither a member of the project nor of a group with access to it' as reason
     from keys
-    inner join open_projects on open_projects.id = keys.project_id
-    inner join read_projects on read_projects.project_id = keys.project_id
+    inner join open_projects
+        on open_projects.organization is not distinct from keys.organization
+        and open_projects.id = keys.project_id
+    inner join read_projects
+        on read_projects.organization is not distinct from keys.organization
+        and read_projects.project_id = keys.project_id
     where keys.owner_project_access is null
         and keys.owner_user_id is not null
         and not exists (
             select 1
             from members
-            where members.project_id = keys.project_id
+            where members.organization is not distinct from keys.organization
+                and members.project_id = keys.project_id
                 and members.user_id = keys.owner_user_id
         )
 
 )
 
 select
+    organization,
     'project_key_owner_without_access'::text as check_id,
     'high'::text as severity,
     'project_api_key'::text as subject_type,

@@ -5,14 +5,14 @@
 
 with holdings as (
 
-    select id as user_id, 'organization role owner' as how
+    select organization, id as user_id, 'organization role owner' as how
     from {{ ref('stg_openai_audit__users') }}
     where not is_deleted
         and lower(btrim(role)) = 'owner'
 
     union
 
-    select user_id, format('role assignment %s (%s)', name, id) as how
+    select organization, user_id, format('role assignment %s (%s)', name, id) as how
     from {{ ref('stg_openai_audit__user_roles') }}
     where not is_deleted
         and lower(btrim(name)) = 'owner'
@@ -20,12 +20,14 @@ with holdings as (
     union
 
     select
+        group_roles.organization,
         group_users.id as user_id,
         format('member of group %s, which holds role %s (%s)',
             group_roles.group_id, group_roles.name, group_roles.id) as how
     from {{ ref('stg_openai_audit__group_roles') }} as group_roles
     inner join {{ ref('stg_openai_audit__group_users') }} as group_users
-        on group_users.group_id = group_roles.group_id
+        on group_users.organization is not distinct from group_roles.organization
+        and group_users.group_id = group_roles.group_id
     where not group_roles.is_deleted
         and not group_users.is_deleted
         and lower(btrim(group_roles.name)) = 'owner'
@@ -33,6 +35,7 @@ with holdings as (
 )
 
 select
+    organization,
     'owner_role_holder'::text as check_id,
     'info'::text as severity,
     'user'::text as subject_type,
@@ -41,4 +44,4 @@ select
     'Holds the owner role: ' || string_agg(how, '; ' order by how) as detail
 from holdings
 where user_id is not null
-group by user_id
+group by organization, user_id

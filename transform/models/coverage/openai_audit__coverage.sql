@@ -1,4 +1,4 @@
-{#- One row per scope of the coverage ledger: the span its unfiltered windows cover, how many
+{#- One row per organization and scope of the coverage ledger: the span its unfiltered windows cover, how many
     distinct windows were read (filtered or not) and by how many runs, and how many gaps
     (openai_audit__coverage_gaps) lie between the first window and the last. -#}
 
@@ -13,6 +13,7 @@ with reads as (
 scopes as (
 
     select
+        organization,
         scope,
         min(window_start) filter (where filtered is false) as covered_from,
         max(window_end) filter (where filtered is false) as covered_to,
@@ -20,22 +21,22 @@ scopes as (
         count(distinct (window_start, window_end)) filter (where filtered is false)
             as covering_windows,
         count(distinct run_id) as runs,
-        sum(events) filter (where filtered is false) as events_listed,
         max(read_at) as last_read_at
     from reads
-    group by scope
+    group by organization, scope
 
 ),
 
 gaps as (
 
-    select scope, count(*) as gaps, sum(duration) as gap_duration
+    select organization, scope, count(*) as gaps, sum(duration) as gap_duration
     from {{ ref('openai_audit__coverage_gaps') }}
-    group by scope
+    group by organization, scope
 
 )
 
 select
+    scopes.organization,
     scopes.scope,
     scopes.covered_from,
     scopes.covered_to,
@@ -46,4 +47,6 @@ select
     coalesce(gaps.gap_duration, interval '0') as gap_duration,
     scopes.last_read_at
 from scopes
-left join gaps on gaps.scope = scopes.scope
+left join gaps
+    on gaps.organization is not distinct from scopes.organization
+    and gaps.scope = scopes.scope

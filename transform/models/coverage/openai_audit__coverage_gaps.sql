@@ -1,10 +1,10 @@
-{#- Spans of each scope, after the start of the first window the ledger holds and before the end
+{#- Spans of each organization's scope, after the start of the first window the ledger holds and before the end
     of its last, that no window of any run covered. A window read with a server-side filter
     (`filtered`) asked for only part of the events: it covers nothing. -#}
 
 with reads as (
 
-    select scope, window_start, window_end, filtered
+    select organization, scope, window_start, window_end, filtered
     from {{ ref('stg_openai_audit__audit_log_reads') }}
     where scope is not null
         and window_start is not null
@@ -14,15 +14,15 @@ with reads as (
 
 bounds as (
 
-    select scope, min(window_start) as first_start, max(window_end) as last_end
+    select organization, scope, min(window_start) as first_start, max(window_end) as last_end
     from reads
-    group by scope
+    group by organization, scope
 
 ),
 
 covering as (
 
-    select distinct scope, window_start, window_end
+    select distinct organization, scope, window_start, window_end
     from reads
     where filtered is false
 
@@ -31,12 +31,13 @@ covering as (
 ordered as (
 
     select
+        organization,
         scope,
         window_start,
         window_end,
         -- the furthest any earlier window reached
         max(window_end) over (
-            partition by scope
+            partition by organization, scope
             order by window_start, window_end
             rows between unbounded preceding and 1 preceding
         ) as covered_until
@@ -46,38 +47,44 @@ ordered as (
 
 reach as (
 
-    select scope, min(window_start) as covered_from, max(window_end) as covered_to
+    select organization, scope, min(window_start) as covered_from, max(window_end) as covered_to
     from covering
-    group by scope
+    group by organization, scope
 
 ),
 
 gaps as (
 
     -- between covering windows
-    select scope, covered_until as gap_start, window_start as gap_end
+    select organization, scope, covered_until as gap_start, window_start as gap_end
     from ordered
     where covered_until < window_start
 
     union all
 
     -- before the first covering window (or the whole range, when nothing covered it)
-    select bounds.scope, bounds.first_start, coalesce(reach.covered_from, bounds.last_end)
+    select bounds.organization, bounds.scope, bounds.first_start,
+        coalesce(reach.covered_from, bounds.last_end)
     from bounds
-    left join reach on reach.scope = bounds.scope
+    left join reach
+        on reach.organization is not distinct from bounds.organization
+        and reach.scope = bounds.scope
     where reach.covered_from is null or bounds.first_start < reach.covered_from
 
     union all
 
     -- after the last covering window
-    select bounds.scope, reach.covered_to, bounds.last_end
+    select bounds.organization, bounds.scope, reach.covered_to, bounds.last_end
     from bounds
-    inner join reach on reach.scope = bounds.scope
+    inner join reach
+        on reach.organization is not distinct from bounds.organization
+        and reach.scope = bounds.scope
     where reach.covered_to < bounds.last_end
 
 )
 
 select
+    organization,
     scope,
     gap_start,
     gap_end,

@@ -6,6 +6,7 @@ with landed as (
 )
 
 select
+    organization,
     run_id,
     scope,
     window_start,

@@ -1,10 +1,10 @@
-{{ openai_audit_incremental_config(indexes=[
+{{ openai_audit_incremental_config(key=['organization', 'id'], indexes=[
     {'columns': ['type', 'effective_at']},
 ]) }}
 {#- One row per audit event, with the actor, project, payload id and session details flattened.
     Incremental on when the loader wrote the row, not on effective_at: an event the API listed
     late (read again by the daily reconcile run) has an old effective_at but a new load time,
-    and lands here once, merged on `id`. -#}
+    and lands here once, merged on (`organization`, `id`). -#}
 
 with landed as (
 
@@ -31,6 +31,7 @@ events as (
 flattened as (
 
     select
+        organization,
         id,
         type,
         effective_at,
@@ -76,7 +77,7 @@ flattened as (
 )
 
 select
-    {{ openai_audit_organization() }} as organization,
+    organization,
     id,
     type,
     effective_at,
