@@ -42,49 +42,46 @@
     )
 {%- endmacro %}
 
-{#- A whole "distinct values within a window" detection: the alerts of the keys with at least
-    `min_distinct` distinct values within `window_length` `window_unit` ('minutes' or 'hours'),
-    one per burst of the key's events, detected at the event that first brings a window (of
-    that burst) to the threshold.
+{#- The matches of a "distinct values within a window" rule, as CTEs named `wm_*` (the last,
+    `wm_matches`, one row per match), to follow the caller's own CTEs after a comma.
 
-    The caller's body (`{% call %}` block) is the query of the rule's events, with the columns
-    `id`, `effective_at`, `burst_key` and `value`; events without a key or a value are ignored.
-    The output has the columns of every detection (openai_audit__alerts): the alert id is the
-    md5 of `detection_id` and the burst's first event id, the actor is the key, and the summary
-    is `summary`, a format() string given, in order, the number of events of the burst, the key,
-    its number of distinct values, `min_distinct` and `window_length`.
+    `relation` is a CTE of the rule's events with the columns `organization`, `id`,
+    `effective_at`, `loaded_at`, `burst_key` and `value`; events without a key or a value are
+    ignored. An event matches when the events of its key in the `window_length` `window_unit`
+    ('minutes' or 'hours') ending at it, up to it in (effective_at, id) order, hold at least
+    `min_distinct` distinct values. `wm_matches` has per match: `organization`, `burst_key`,
+    `id`, `effective_at`, `event_ids` (the events counted, the match included, in order),
+    `needed_loaded_at` (their latest load time), `distinct_values` and `value_list` (the
+    distinct values, sorted).
 
-    `prefilter`: how the keys that cannot fire are left out before the sorts.
+    Keys that cannot match are left out before the sorts; `prefilter` says how.
     'events_in_window' (openai_audit_keys_with_events_in_window) suits short windows;
     'distinct_values' keeps the keys with at least `min_distinct` distinct values over all
-    time, with hash aggregates only, which suits long windows where most keys pass the other. -#}
-{% macro openai_audit_distinct_in_window_detection(
-    detection_id, severity, min_distinct, window_length, window_unit, summary,
-    prefilter='events_in_window'
+    time, with hash aggregates only, which suits long windows where most keys pass the other.
+    Then the key's events are cut into bursts (no gap longer than the window): a window never
+    spans two bursts, so a burst with too few distinct values is left out before the pairwise
+    count. -#}
+{% macro openai_audit_window_matches(
+    relation, min_distinct, window_length, window_unit, prefilter='events_in_window'
 ) -%}
 {%- set window = "interval '" ~ window_length ~ " " ~ window_unit ~ "'" -%}
-with matches as (
-
-    {{ caller() | trim | indent(4) }}
-
-),
-
-candidate_keys as (
+{%- set key = 'organization, burst_key' -%}
+wm_candidate_keys as (
 
     {% if prefilter == 'events_in_window' -%}
     {{ openai_audit_keys_with_events_in_window(
-        'matches', 'burst_key', min_distinct, window,
+        relation, key, min_distinct, window,
         where='burst_key is not null and value is not null'
     ) | indent(4) }}
     {%- elif prefilter == 'distinct_values' -%}
-    select burst_key
+    select organization, burst_key
     from (
-        select burst_key, value
-        from matches
+        select organization, burst_key, value
+        from {{ relation }}
         where burst_key is not null and value is not null
-        group by burst_key, value
+        group by organization, burst_key, value
     ) as key_values
-    group by burst_key
+    group by organization, burst_key
     having count(*) >= {{ min_distinct }}
     {%- else -%}
     {{ exceptions.raise_compiler_error("unknown prefilter: " ~ prefilter) }}
@@ -92,95 +89,71 @@ candidate_keys as (
 
 ),
 
-gaps as (
+wm_gaps as (
 
     select
-        *,
-        {{ openai_audit_starts_burst('burst_key', window) | indent(8) }} as starts_burst
-    from matches
-    where value is not null and burst_key in (select burst_key from candidate_keys)
+        organization,
+        id,
+        effective_at,
+        loaded_at,
+        burst_key,
+        value,
+        {{ openai_audit_starts_burst(key, window) | indent(8) }} as starts_burst
+    from {{ relation }}
+    where
+        value is not null
+        and (organization, burst_key) in (select organization, burst_key from wm_candidate_keys)
 
 ),
 
-bursts as (
+wm_bursts as (
 
     select
         *,
-        {{ openai_audit_burst('burst_key') | indent(8) }} as burst
-    from gaps
+        {{ openai_audit_burst(key) | indent(8) }} as burst
+    from wm_gaps
 
 ),
 
--- a burst with fewer distinct values than the threshold cannot reach it in any window, so
--- only the others pay for the pairwise count below
-candidates as (
+wm_candidates as (
 
-    select burst_key, burst
-    from bursts
-    group by burst_key, burst
+    select organization, burst_key, burst
+    from wm_bursts
+    group by organization, burst_key, burst
     having count(distinct value) >= {{ min_distinct }}
 
 ),
 
--- per event of those bursts: the distinct values of its burst's events in the window ending at
--- it, up to it in (effective_at, id) order
-windowed as (
+wm_windowed as (
 
     select
+        e.organization,
         e.burst_key,
-        e.burst,
         e.id,
         e.effective_at,
-        count(distinct f.value) as distinct_values
-    from bursts as e
-    inner join candidates as c on e.burst_key = c.burst_key and e.burst = c.burst
-    inner join bursts as f
+        array_agg(f.id order by f.effective_at, f.id)::text[] as event_ids,
+        max(f.loaded_at) as needed_loaded_at,
+        count(distinct f.value) as distinct_values,
+        array_agg(distinct f.value order by f.value)::text[] as value_list
+    from wm_bursts as e
+    inner join wm_candidates as c
+        on e.organization = c.organization and e.burst_key = c.burst_key and e.burst = c.burst
+    inner join wm_bursts as f
         on
-            f.burst_key = e.burst_key
+            f.organization = e.organization
+            and f.burst_key = e.burst_key
             and f.burst = e.burst
             and f.effective_at >= e.effective_at - {{ window }}
             and (f.effective_at, f.id) <= (e.effective_at, e.id)
-    group by e.burst_key, e.burst, e.id, e.effective_at
+    group by e.organization, e.burst_key, e.id, e.effective_at
 
 ),
 
--- the first event of each burst that brings its window to the threshold
-completions as (
+wm_matches as (
 
-    select distinct on (burst_key, burst)
-        burst_key,
-        burst,
-        effective_at
-    from windowed
+    select *
+    from wm_windowed
     where distinct_values >= {{ min_distinct }}
-    order by burst_key, burst, effective_at, id
-
-),
-
-alerts as (
-
-    select
-        b.burst_key,
-        c.effective_at as detected_at,
-        array_agg(b.id order by b.effective_at, b.id)::text[] as event_ids,
-        count(distinct b.value) as distinct_values
-    from bursts as b
-    inner join completions as c on b.burst_key = c.burst_key and b.burst = c.burst
-    group by b.burst_key, b.burst, c.effective_at
 
 )
-
-select
-    md5('{{ detection_id }}:' || event_ids[1]) as alert_id,
-    '{{ detection_id }}'::text as detection_id,
-    '{{ severity }}'::text as severity,
-    detected_at,
-    burst_key as actor,
-    event_ids,
-    format(
-        '{{ summary | replace("'", "''") }}',
-        cardinality(event_ids), burst_key, distinct_values, {{ min_distinct }},
-        {{ window_length }}
-    ) as summary
-from alerts
 {%- endmacro %}

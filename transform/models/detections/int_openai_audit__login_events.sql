@@ -2,10 +2,12 @@
 {#- The login events the six login detections read, narrowed to what they use, so that each
     build rescans a small table instead of every event's payload.
 
-    The login key is the lower-cased session e-mail, else the user id (null: the login rules
-    ignore the event). Coordinates come from actor.session.ip_address_details with the macro
-    staging uses (a JSON number or a numeric string); out of range or (0, 0) is unknown.
-    Incremental on load time, like staging, so an event listed late lands once. -#}
+    Only session events count: the login key is the lower-cased actor.session.user.email, else
+    actor.session.user.id, and it is null (the login rules ignore the event) for an event whose
+    actor is an API key, which is no person's login. `user_id` and `email` are the session
+    user's, as the event gives them (the login key's user). Coordinates come from staging
+    (a located event has both, in range, not (0, 0)). Incremental on load time, like staging,
+    so an event listed late lands once. -#}
 
 with logins as (
 
@@ -15,13 +17,17 @@ with logins as (
         type,
         effective_at,
         loaded_at,
-        coalesce(lower(nullif(actor_email, '')), nullif(actor_user_id, '')) as login_key,
-        nullif(btrim(ip_address), '') as ip_address,
-        upper(nullif(btrim(country), '')) as country,
-        {{ openai_audit_json_numeric('actor', ['session', 'ip_address_details', 'latitude']) }}
-            as latitude,
-        {{ openai_audit_json_numeric('actor', ['session', 'ip_address_details', 'longitude']) }}
-            as longitude
+        actor_type,
+        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'id']) }}), '')
+            as user_id,
+        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'email']) }}), '')
+            as email,
+        ip_address,
+        country,
+        city,
+        latitude,
+        longitude,
+        nullif(user_agent, '') as user_agent
     from {{ ref('stg_openai_audit__events') }}
     where
         type in ('login.failed', 'login.succeeded')
@@ -38,19 +44,15 @@ select
     type,
     effective_at,
     loaded_at,
-    login_key,
+    case
+        when actor_type is distinct from 'api_key' then coalesce(lower(email), user_id)
+    end as login_key,
+    case when actor_type is distinct from 'api_key' then user_id end as user_id,
+    case when actor_type is distinct from 'api_key' then email end as email,
     ip_address,
     country,
-    case when located then latitude::double precision end as latitude,
-    case when located then longitude::double precision end as longitude
-from (
-    select
-        *,
-        coalesce(
-            latitude between -90 and 90
-            and longitude between -180 and 180
-            and not (latitude = 0 and longitude = 0),
-            false
-        ) as located
-    from logins
-) as checked
+    city,
+    latitude,
+    longitude,
+    user_agent
+from logins
