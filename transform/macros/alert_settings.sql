@@ -281,36 +281,38 @@
 {#- A span of time for a person to read: "under a minute", "12 minutes", "3 hours 5 minutes",
     "2 days 4 hours". -#}
 {% macro openai_audit_humane_span(start_at, end_at) -%}
+    {%- set seconds = 'extract(epoch from (' ~ end_at ~ ') - (' ~ start_at ~ '))' -%}
     (case
-        when extract(epoch from ({{ end_at }}) - ({{ start_at }})) < 60 then 'under a minute'
-        when extract(epoch from ({{ end_at }}) - ({{ start_at }})) < 3600
-            then floor(extract(epoch from ({{ end_at }}) - ({{ start_at }})) / 60)::bigint || ' minutes'
-        when extract(epoch from ({{ end_at }}) - ({{ start_at }})) < 86400
-            then floor(extract(epoch from ({{ end_at }}) - ({{ start_at }})) / 3600)::bigint || ' hours '
-                || floor(mod(extract(epoch from ({{ end_at }}) - ({{ start_at }}))::numeric, 3600) / 60)::bigint
-                || ' minutes'
-        else floor(extract(epoch from ({{ end_at }}) - ({{ start_at }})) / 86400)::bigint || ' days '
-            || floor(mod(extract(epoch from ({{ end_at }}) - ({{ start_at }}))::numeric, 86400) / 3600)::bigint
-            || ' hours'
+        when {{ seconds }} < 60 then 'under a minute'
+        when {{ seconds }} < 3600
+            then {{ openai_audit_count_of('floor(' ~ seconds ~ ' / 60)', 'minute') }}
+        when {{ seconds }} < 86400
+            then {{ openai_audit_count_of('floor(' ~ seconds ~ ' / 3600)', 'hour') }} || ' '
+                || {{ openai_audit_count_of('floor(mod(' ~ seconds ~ ', 3600) / 60)', 'minute') }}
+        else {{ openai_audit_count_of('floor(' ~ seconds ~ ' / 86400)', 'day') }} || ' '
+            || {{ openai_audit_count_of('floor(mod(' ~ seconds ~ ', 86400) / 3600)', 'hour') }}
     end)
 {%- endmacro %}
 
-{#- An alert's summary, one sentence from its matches' own sentences (`first_detail`,
-    `latest_detail`), their number (`match_count`) and its events (`event_count`,
-    `first_event_at`, `last_event_at`): who or what, how many, over how long. -#}
+{#- "1 hour", "3 hours": a whole number and a noun. -#}
+{% macro openai_audit_count_of(number, noun) -%}
+    (({{ number }})::bigint || ' {{ noun }}' || case when ({{ number }})::bigint = 1 then '' else 's' end)
+{%- endmacro %}
+
+{#- An alert's summary, one sentence from its matches' own sentences (`first_detail`, each
+    saying who did what, and how many), their number (`match_count`) and the alert's events
+    (`event_count`, `first_event_at`, `last_event_at`): how many, over how long. -#}
 {% macro openai_audit_alert_summary() -%}
     (case
-        when match_count = 1 and event_count <= 1 then rtrim(coalesce(latest_detail, title), '.') || '.'
-        when match_count = 1
-            then rtrim(coalesce(latest_detail, title), '.') || ' (' || event_count || ' events over '
-                || {{ openai_audit_humane_span('first_event_at', 'last_event_at') }} || ').'
-        else rtrim(title, '.') || ': ' || match_count || ' matches for ' || subject
-            || ', ' || event_count || ' events over '
+        when match_count = 1 and event_count <= 1 then rtrim(coalesce(first_detail, title), '.') || '.'
+        else rtrim(coalesce(first_detail, title), '.')
+            || case
+                when match_count = 1 then ' ('
+                else ' (' || match_count || ' matches, '
+            end
+            || event_count || ' events over '
             || {{ openai_audit_humane_span('first_event_at', 'last_event_at') }}
-            || ' from ' || to_char(first_event_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
-            || ' to ' || to_char(last_event_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
-            || ' UTC; first: ' || rtrim(coalesce(first_detail, title), '.')
-            || case when match_count > 1 then '; latest: ' || rtrim(coalesce(latest_detail, title), '.') else '' end
-            || '.'
+            || ', the last at ' || to_char(last_event_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
+            || ' UTC).'
     end)
 {%- endmacro %}

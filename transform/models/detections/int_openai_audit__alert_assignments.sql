@@ -221,7 +221,7 @@ openings as (
     from (
         with recursive chain as (
 
-            select distinct on (organization, detection_id, subject, episode)
+            (select distinct on (organization, detection_id, subject, episode)
                 organization,
                 detection_id,
                 subject,
@@ -231,7 +231,7 @@ openings as (
                 needed_loaded_at,
                 dedup_period
             from unplaced
-            order by organization, detection_id, subject, episode, match_at, match_id collate "C"
+            order by organization, detection_id, subject, episode, match_at, match_id collate "C")
 
             union all
 
