@@ -4,6 +4,7 @@
     unique_key=['organization', 'detection_id', 'match_id'],
     incremental_strategy=var('openai_audit_incremental_strategy'),
     on_schema_change='append_new_columns',
+    pre_hook="set local jit = off",
     post_hook=[
         "delete from {{ this }} where detection_id not in {{ openai_audit_enabled_detections_sql() }}",
     ],
@@ -23,7 +24,10 @@
     a user was deleted) groups every match of one episode into one alert.
 
     A detection the user disables loses its rows (the post-hook): enabled again, it is grouped
-    afresh. `--full-refresh` regroups everything from scratch. -#}
+    afresh. `--full-refresh` regroups everything from scratch.
+
+    JIT is off for this model (pre-hook): the recursion's row estimates are wild, and PostgreSQL
+    spent five seconds compiling a query over a few hundred matches. -#}
 
 with catalog as (
 

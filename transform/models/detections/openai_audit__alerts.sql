@@ -4,6 +4,7 @@
     unique_key='alert_id',
     incremental_strategy=var('openai_audit_incremental_strategy'),
     on_schema_change='append_new_columns',
+    pre_hook="set local jit = off",
     indexes=[
         {'columns': ['alert_id'], 'unique': True},
         {'columns': ['detected_at']},
@@ -18,7 +19,8 @@
     change between builds. So every build rewrites every alert's row (alerts are few, and the
     events they list are read through staging's unique index on `id`), merged on `alert_id`:
     an alert raised once is never deleted, and its id, `detected_at` and `first_seen_at` never
-    change. A disabled detection's alerts leave the table (the post-hook). -#}
+    change. A disabled detection's alerts leave the table (the post-hook). JIT is off (pre-hook):
+    compiling would cost more than this query over a few thousand alerts. -#}
 
 with assignments as (
 
