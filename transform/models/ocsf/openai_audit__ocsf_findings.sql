@@ -51,7 +51,7 @@ parts as (
     select
         a.*,
         attacks.attacks,
-        (extract(epoch from a.updated_at) * 1000)::bigint as updated_ms,
+        floor(extract(epoch from a.updated_at) * 1000)::bigint as updated_ms,
         case when a.updated_at > a.first_seen_at then 2 else 1 end as activity_id,
         array_position(
             array['{{ openai_audit_severities() | join("', '") }}'], a.severity
@@ -114,8 +114,8 @@ select
         'status_detail', suppression_reason,
         'is_alert', true,
         'time', updated_ms,
-        'start_time', (extract(epoch from detected_at) * 1000)::bigint,
-        'end_time', (extract(epoch from last_event_at) * 1000)::bigint,
+        'start_time', floor(extract(epoch from detected_at) * 1000)::bigint,
+        'end_time', floor(extract(epoch from last_event_at) * 1000)::bigint,
         'count', event_count,
         'message', summary,
         'metadata', jsonb_build_object(
@@ -151,9 +151,9 @@ select
                 )
             end,
             'related_events_count', case when event_count > 100 then event_count end,
-            'first_seen_time', (extract(epoch from detected_at) * 1000)::bigint,
-            'last_seen_time', (extract(epoch from last_event_at) * 1000)::bigint,
-            'created_time', (extract(epoch from first_seen_at) * 1000)::bigint,
+            'first_seen_time', floor(extract(epoch from detected_at) * 1000)::bigint,
+            'last_seen_time', floor(extract(epoch from last_event_at) * 1000)::bigint,
+            'created_time', floor(extract(epoch from first_seen_at) * 1000)::bigint,
             'modified_time', updated_ms
         ),
         'actor', case when ocsf_user is not null then jsonb_build_object('user', ocsf_user) end,
