@@ -59,7 +59,9 @@
     {%- if not openai_audit_detection_enabled(detection_id) -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- if not execute -%}
+    {#- parsing (refs are recorded then) and unit tests (their graph is empty) take the var's
+        word alone -#}
+    {%- if not execute or not graph.get('nodes') -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set name = 'openai_audit__detection_' ~ detection_id -%}

@@ -88,26 +88,58 @@ candidate_keys as (
 
 ),
 
+-- per login of those keys: the failures of its key in [t - window, t), a strictly earlier
+-- second (the range frame counts the whole current second, so that second is taken off)
+scored as (
+
+    select
+        *,
+        count(*) filter (where type = 'login.failed') over (
+            partition by organization, login_key order by effective_at
+            range between {{ window }} preceding and current row
+        ) - count(*) filter (where type = 'login.failed') over (
+            partition by organization, login_key, effective_at
+        ) as failures
+    from logins
+    where (organization, login_key) in (select organization, login_key from candidate_keys)
+
+),
+
+matched as (
+
+    select *
+    from scored
+    where type = 'login.succeeded' and failures >= {{ min_failures }}
+
+),
+
+-- the failures each match counted (a hash join on the key: matches are few)
+counted as (
+
+    select
+        m.id,
+        array_agg(f.id order by f.effective_at, f.id)::text[] as failure_ids,
+        max(f.loaded_at) as failures_loaded_at
+    from matched as m
+    inner join logins as f
+        on
+            f.organization = m.organization
+            and f.login_key = m.login_key
+            and f.type = 'login.failed'
+            and f.effective_at >= m.effective_at - {{ window }}
+            and f.effective_at < m.effective_at
+    group by m.id
+
+),
+
 successes as (
 
-    select s.*, f.failure_ids, f.failures_loaded_at, f.failures
-    from logins as s
-    cross join lateral (
-        select
-            array_agg(id order by effective_at, id)::text[] as failure_ids,
-            max(loaded_at) as failures_loaded_at,
-            count(*) as failures
-        from logins as f
-        where
-            f.organization = s.organization
-            and f.login_key = s.login_key
-            and f.type = 'login.failed'
-            and f.effective_at >= s.effective_at - {{ window }}
-            and f.effective_at < s.effective_at
-    ) as f
-    where
-        s.type = 'login.succeeded'
-        and (s.organization, s.login_key) in (select organization, login_key from candidate_keys)
+    select
+        m.*,
+        c.failure_ids,
+        c.failures_loaded_at
+    from matched as m
+    inner join counted as c on m.id = c.id
 
 )
 
@@ -128,7 +160,6 @@ select
         actor_service_account_id='null',
     ) | indent(4) }}
 from successes
-where failures >= {{ min_failures }}
 {%- endmacro %}
 
 {#- A login.failed that is at least the `min_failures`th login.failed of its key within the
@@ -293,8 +324,12 @@ select
             || ' (' || coalesce(ip_address, 'unknown IP') || '), '
             || round(distance_km) || ' km apart in '
             || case
-                when seconds = 0 then 'the same second'
-                else round(seconds / 60) || ' minutes (' || round(distance_km * 3600 / seconds) || ' km/h)'
+                when seconds = 0 then 'the same second (infinite km/h)'
+                else case
+                    when seconds < 120 then round(seconds) || ' seconds'
+                    when seconds < 7200 then round(seconds / 60) || ' minutes'
+                    else round(seconds / 3600, 1) || ' hours'
+                end || ' (' || round(distance_km * 3600 / seconds) || ' km/h)'
             end",
         actor_user_id='user_id',
         actor_email='email',

@@ -101,8 +101,12 @@
 
 {#- The model of one detection: a view of its matches, built only when the detection is
     enabled by `openai_audit_detections`. A view costs nothing to build; the union of matches
-    runs the same rule itself. -#}
+    runs the same rule itself. `enabled` is set only to turn the model off: set in the model,
+    `true` would override a project's `+enabled: false`. -#}
 {% macro openai_audit_detection_model(detection_id) -%}
-    {{ config(materialized='view', enabled=openai_audit_detection_enabled(detection_id)) }}
+    {{ config(materialized='view') }}
+    {%- if not openai_audit_detection_enabled(detection_id) %}
+    {{ config(enabled=false) }}
+    {%- endif %}
     {{ openai_audit_detection_sql(detection_id) }}
 {%- endmacro %}

@@ -8,7 +8,8 @@
     on what (`object_id`, the payload's id), in which project, and the payload of the few types
     whose payload a detection reads (a detection that reads another type's payload adds it
     here). The detections rebuild from this small table, through its indexes, instead of
-    rescanning staging's payloads on every build. Incremental on load time, like staging. -#}
+    rescanning staging's payloads on every build. Incremental on load time, like staging; a
+    table an older release built is rewritten whole once (openai_audit_table_is_current). -#}
 
 select
     organization,
@@ -38,7 +39,7 @@ select
             then payload
     end as payload
 from {{ ref('stg_openai_audit__events') }}
-{%- if is_incremental() %}
+{%- if is_incremental() and openai_audit_table_is_current('user_agent') %}
 -- `>=`: the last batch of the previous build is merged again, as staging does
 where loaded_at >= {{ openai_audit_loaded_since() }}
 {%- endif %}

@@ -7,7 +7,8 @@
     actor is an API key, which is no person's login. `user_id` and `email` are the session
     user's, as the event gives them (the login key's user). Coordinates come from staging
     (a located event has both, in range, not (0, 0)). Incremental on load time, like staging,
-    so an event listed late lands once. -#}
+    so an event listed late lands once; a table an older release built is rewritten whole once
+    (openai_audit_table_is_current). -#}
 
 with logins as (
 
@@ -18,10 +19,8 @@ with logins as (
         effective_at,
         loaded_at,
         actor_type,
-        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'id']) }}), '')
-            as user_id,
-        nullif(btrim({{ openai_audit_json_text('actor', ['session', 'user', 'email']) }}), '')
-            as email,
+        nullif({{ openai_audit_json_text('actor', ['session', 'user', 'id']) }}, '') as user_id,
+        nullif({{ openai_audit_json_text('actor', ['session', 'user', 'email']) }}, '') as email,
         ip_address,
         country,
         city,
@@ -31,7 +30,7 @@ with logins as (
     from {{ ref('stg_openai_audit__events') }}
     where
         type in ('login.failed', 'login.succeeded')
-        {%- if is_incremental() %}
+        {%- if is_incremental() and openai_audit_table_is_current('email') %}
         -- `>=`: the last batch of the previous build is merged again, as staging does
         and loaded_at >= {{ openai_audit_loaded_since() }}
         {%- endif %}
