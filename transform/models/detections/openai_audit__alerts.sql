@@ -4,13 +4,17 @@
     unique_key='alert_id',
     incremental_strategy=var('openai_audit_incremental_strategy'),
     on_schema_change='append_new_columns',
-    pre_hook="set local jit = off",
+    pre_hook=["set local jit = off", "{{ openai_audit_alerts_upgrade() }}"],
     indexes=[
         {'columns': ['alert_id'], 'unique': True},
         {'columns': ['detected_at']},
     ],
     post_hook=[
-        "delete from {{ this }} where detection_id not in {{ openai_audit_enabled_detections_sql() }}",
+        "delete from {{ this }} as a where not exists (
+            select 1 from {{ ref('int_openai_audit__alert_assignments') }} as s
+            where s.alert_id = a.alert_id
+                and s.detection_id in {{ openai_audit_enabled_detections_sql() }}
+        )",
     ],
 ) }}
 {#- One row per alert (docs/transform.md, "Alerts"). Who belongs to which alert is decided once,
@@ -19,7 +23,9 @@
     change between builds. So every build rewrites every alert's row (alerts are few, and the
     events they list are read through staging's unique index on `id`), merged on `alert_id`:
     an alert raised once is never deleted, and its id, `detected_at` and `first_seen_at` never
-    change. A disabled detection's alerts leave the table (the post-hook). JIT is off (pre-hook):
+    change. The post-hook keeps only the alerts the assignments hold for enabled detections:
+    a disabled detection's alerts leave the table, and so do the rows a release before the
+    grouping built in this table (other ids), so that the upgrade needs no --full-refresh. JIT is off (pre-hook):
     compiling would cost more than this query over a few thousand alerts. -#}
 
 with assignments as (
