@@ -216,52 +216,79 @@ unplaced as (
 
 ),
 
--- the grouping rule over the rest: each alert opens at the first match more than one period
--- after the previous opening (a chain, hence the recursion; a gap rule would let a burst
--- sustained for hours grow one endless alert)
+-- the grouping rule over the rest, per detection, subject and episode: each alert opens at the
+-- first match more than one period after the previous opening (a gap rule instead would let a
+-- burst sustained for hours grow one endless alert). Numbered in (match_at, id) order...
+numbered as (
+
+    select
+        u.*,
+        coalesce(u.episode, '') as episode_key,
+        row_number() over (
+            partition by u.organization, u.detection_id, u.subject, u.episode
+            order by u.match_at, u.match_id collate "C"
+        ) as position
+    from unplaced as u
+
+),
+
+-- ...each match knows where the alert after one opened at it would open: the first match past
+-- the end of its period. One sort of the matches and the period ends together, read from the
+-- latest back, so the running minimum is linear (a frame running to the end is not).
+jumps as materialized (
+
+    select organization, detection_id, subject, episode_key, position, next_position
+    from (
+        select
+            *,
+            min(case when kind = 1 then position end) over (
+                partition by organization, detection_id, subject, episode_key
+                order by at desc, kind desc, position desc
+                rows between unbounded preceding and 1 preceding
+            ) as next_position
+        from (
+            select organization, detection_id, subject, episode_key, position, match_at as at,
+                1 as kind
+            from numbered
+            union all
+            -- a period end sorts after the matches of its very instant: both ends included
+            select organization, detection_id, subject, episode_key, position,
+                match_at + dedup_period, 2
+            from numbered
+            where dedup_period is not null
+        ) as points
+    ) as scanned
+    where kind = 2
+
+),
+
+-- ...and the openings follow those jumps from the first match: one step per alert of the
+-- busiest subject, each a hash join of the subjects still open against the jumps (kept
+-- materialized, so that the window above is not recomputed at every step). 100,000 matches of
+-- 2,000 subjects, 50 alerts each, group in about 5 s; an incremental build groups only the
+-- few new matches no raised alert takes.
 openings as (
 
     select *
     from (
         with recursive chain as (
 
-            (select distinct on (organization, detection_id, subject, episode)
-                organization,
-                detection_id,
-                subject,
-                episode,
-                match_id,
-                match_at,
-                needed_loaded_at,
-                dedup_period
-            from unplaced
-            order by organization, detection_id, subject, episode, match_at, match_id collate "C")
+            select organization, detection_id, subject, episode_key, position
+            from numbered
+            where position = 1
 
             union all
 
-            select
-                following.organization,
-                following.detection_id,
-                following.subject,
-                following.episode,
-                following.match_id,
-                following.match_at,
-                following.needed_loaded_at,
-                following.dedup_period
+            select j.organization, j.detection_id, j.subject, j.episode_key, j.next_position
             from chain as c
-            cross join lateral (
-                select u.*
-                from unplaced as u
-                where
-                    u.organization = c.organization
-                    and u.detection_id = c.detection_id
-                    and u.subject = c.subject
-                    and u.episode is not distinct from c.episode
-                    and c.dedup_period is not null
-                    and u.match_at > c.match_at + c.dedup_period
-                order by u.match_at, u.match_id collate "C"
-                limit 1
-            ) as following
+            inner join jumps as j
+                on
+                    c.organization = j.organization
+                    and c.detection_id = j.detection_id
+                    and c.subject = j.subject
+                    and c.episode_key = j.episode_key
+                    and c.position = j.position
+            where j.next_position is not null
 
         )
 
@@ -270,27 +297,51 @@ openings as (
 
 ),
 
+-- every match takes the latest opening at or before it (materialized: joined on the result of
+-- a window, the planner would otherwise compare every pair of a subject's matches)
+owned as materialized (
+
+    select
+        n.*,
+        max(case when o.position is not null then n.position end) over (
+            partition by n.organization, n.detection_id, n.subject, n.episode_key
+            order by n.position
+            rows unbounded preceding
+        ) as opening_position
+    from numbered as n
+    left join openings as o
+        on
+            n.organization = o.organization
+            and n.detection_id = o.detection_id
+            and n.subject = o.subject
+            and n.episode_key = o.episode_key
+            and n.position = o.position
+
+),
+
 opened as (
 
-    select distinct on (u.organization, u.detection_id, u.match_id)
-        u.*,
+    select
+        {%- for column in ['organization', 'detection_id', 'subject_type', 'subject', 'episode',
+            'match_id', 'match_at', 'severity', 'event_ids', 'needed_loaded_at', 'actor_user_id',
+            'actor_email', 'actor_api_key_id', 'actor_service_account_id', 'detail',
+            'dedup_period'] %}
+        m.{{ column }},
+        {%- endfor %}
         md5(
             o.organization || ':' || o.detection_id || ':' || o.subject || ':' || o.match_id
         ) as alert_id,
         o.match_id as opening_match_id,
         o.match_at as detected_at,
         o.needed_loaded_at as first_seen_at
-    from unplaced as u
-    inner join openings as o
+    from owned as m
+    inner join numbered as o
         on
-            u.organization = o.organization
-            and u.detection_id = o.detection_id
-            and u.subject = o.subject
-            and u.episode is not distinct from o.episode
-            and (o.match_at, o.match_id collate "C") <= (u.match_at, u.match_id collate "C")
-    order by
-        u.organization, u.detection_id, u.match_id,
-        o.match_at desc, o.match_id collate "C" desc
+            m.organization = o.organization
+            and m.detection_id = o.detection_id
+            and m.subject = o.subject
+            and m.episode_key = o.episode_key
+            and m.opening_position = o.position
 
 ),
 
