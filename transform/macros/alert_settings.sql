@@ -320,8 +320,8 @@
     end)
 {%- endmacro %}
 
-{#- Pre-hook of openai_audit__alerts: a table an older release built (no `first_seen_at`) gets
-    this release's columns, typed, before dbt compares the schemas. dbt-postgres cannot add an
+{#- Pre-hook of openai_audit__alerts: a table an older release built gets this release's
+    columns, typed, before dbt compares the schemas. dbt-postgres cannot add an
     array column itself (it writes the type as `ARRAY`), so without this the first build after
     the upgrade would fail; the post-hook then drops the old rows, whose ids were not grouped. -#}
 {% macro openai_audit_alerts_upgrade() -%}
@@ -329,8 +329,7 @@
         {%- set relation = adapter.get_relation(this.database, this.schema, this.identifier) -%}
         {%- if relation is not none -%}
             {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-            {%- if 'first_seen_at' not in names -%}
-                {%- set columns = [
+            {%- set columns = [
                     ('organization', 'text'), ('title', 'text'), ('status', 'text'),
                     ('suppression_reason', 'text'), ('subject_type', 'text'), ('subject', 'text'),
                     ('last_event_at', 'timestamptz'), ('first_seen_at', 'timestamptz'),
@@ -340,10 +339,16 @@
                     ('src_ips', 'text[]'), ('countries', 'text[]'), ('user_agents', 'text[]'),
                     ('project_ids', 'text[]'), ('object_ids', 'text[]'),
                     ('mitre_attack', 'text[]'), ('next_steps', 'text'),
+                    ('match_count', 'bigint'), ('listed_event_count', 'bigint'),
                 ] -%}
+            {%- set missing = [] -%}
+            {%- for name, type in columns if name not in names -%}
+                {%- do missing.append((name, type)) -%}
+            {%- endfor -%}
+            {%- if missing %}
                 alter table {{ this }}
-                {%- for name, type in columns %}
-                    add column if not exists {{ name }} {{ type }}{{ ',' if not loop.last }}
+                {%- for name, type in missing %}
+                    add column {{ name }} {{ type }}{{ ',' if not loop.last }}
                 {%- endfor %}
             {%- endif -%}
         {%- endif -%}

@@ -20,13 +20,22 @@
 {#- One row per alert (docs/transform.md, "Alerts"). Who belongs to which alert is decided once,
     in int_openai_audit__alert_assignments; this model describes each alert from its matches
     and events, and applies the user's tuning (severity overrides, suppressions), which may
-    change between builds. So every build rewrites every alert's row (alerts are few, and the
-    events they list are read through staging's unique index on `id`), merged on `alert_id`:
-    an alert raised once is never deleted, and its id, `detected_at` and `first_seen_at` never
-    change. The post-hook keeps only the alerts the assignments hold for enabled detections:
-    a disabled detection's alerts leave the table, and so do the rows a release before the
-    grouping built in this table (other ids), so that the upgrade needs no --full-refresh. JIT is off (pre-hook):
-    compiling would cost more than this query over a few thousand alerts. -#}
+    change between builds, to every alert at every build. Merged on `alert_id`: an alert
+    raised once is never deleted, and its id, `detected_at` and `first_seen_at` never change.
+
+    An incremental build reads the events (staging, through its index on `id`) only for the
+    alerts whose matches changed: new ones, and those whose number of matches, number of listed
+    events or latest load time differs from the row already built (`match_count`,
+    `listed_event_count`, `updated_at`). The others keep their row, re-tuned; only the rows
+    that differ are written.
+
+    The post-hook keeps only the alerts the assignments hold for enabled detections: a disabled
+    detection's alerts leave the table, and so do the rows a release before the grouping built
+    in this table (other ids), so that the upgrade needs no --full-refresh (the pre-hook gives
+    such a table its new columns first). JIT is off: compiling would cost more than this query
+    over a few thousand alerts. -#}
+
+{%- set columns = ['alert_id', 'organization', 'detection_id', 'title', 'severity', 'subject_type', 'subject', 'detected_at', 'last_event_at', 'first_seen_at', 'updated_at', 'event_count', 'event_ids', 'actor', 'actor_user_id', 'actor_email', 'actor_api_key_id', 'actor_service_account_id', 'src_ips', 'countries', 'user_agents', 'project_ids', 'object_ids', 'mitre_attack', 'summary', 'next_steps', 'match_count', 'listed_event_count'] %}
 
 with assignments as (
 
@@ -76,6 +85,10 @@ alert_matches as (
         min(detected_at) as detected_at,
         min(first_seen_at) as first_seen_at,
         count(*) as match_count,
+        sum(cardinality(event_ids)) as listed_event_count,
+        -- the latest load of any of its events (each match's events' latest), never before the
+        -- opening's
+        greatest(max(needed_loaded_at), min(first_seen_at)) as latest_loaded_at,
         max(severity_rank) as severity_rank,
         count(distinct actor_key) as actors,
         case when count(distinct actor_user_id) = 1 then min(actor_user_id) end as actor_user_id,
@@ -92,6 +105,35 @@ alert_matches as (
 
 ),
 
+{%- if is_incremental() %}
+
+previous as (
+
+    select * from {{ this }}
+
+),
+
+-- the alerts whose matches changed since the row was built
+touched as (
+
+    select m.alert_id
+    from alert_matches as m
+    left join previous as p on m.alert_id = p.alert_id
+    where
+        p.alert_id is null
+        or (m.match_count, m.listed_event_count, m.latest_loaded_at)
+        is distinct from (p.match_count, p.listed_event_count, p.updated_at)
+
+),
+{%- else %}
+
+touched as (
+
+    select alert_id from alert_matches
+
+),
+{%- endif %}
+
 alert_event_ids as (
 
     select distinct
@@ -99,6 +141,7 @@ alert_event_ids as (
         a.organization,
         event_id
     from assignments as a
+    inner join touched as t on a.alert_id = t.alert_id
     cross join lateral unnest(a.event_ids) as listed (event_id)
 
 ),
@@ -176,7 +219,7 @@ described as (
         m.detected_at,
         coalesce(f.last_event_at, m.detected_at) as last_event_at,
         m.first_seen_at,
-        greatest(coalesce(f.updated_at, m.first_seen_at), m.first_seen_at) as updated_at,
+        m.latest_loaded_at as updated_at,
         coalesce(f.event_count, 0) as event_count,
         coalesce(f.event_ids, '{}') as event_ids,
         case
@@ -196,13 +239,43 @@ described as (
         coalesce(f.object_ids, '{}') as object_ids,
         coalesce(c.mitre_attack, '{}') as mitre_attack,
         m.match_count,
+        m.listed_event_count,
         m.first_detail,
         m.latest_detail,
         f.first_event_at,
         c.next_steps
     from alert_matches as m
+    inner join touched as t on m.alert_id = t.alert_id
     left join event_facts as f on m.alert_id = f.alert_id
     left join catalog as c on m.detection_id = c.detection_id
+
+),
+
+-- each touched alert described, with its summary; the others as built, to be tuned again
+current_alerts as (
+
+    select
+        {%- for column in columns %}
+        {% if column == 'summary' %}{{ openai_audit_alert_summary() }} as summary{% else %}{{ column }}{% endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from described
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        {%- for column in columns %}
+        {% if column == 'severity' -%}
+        coalesce(
+            {{ openai_audit_severity_override('p.detection_id') }},
+            (array['{{ openai_audit_severities() | join("', '") }}'])[m.severity_rank]
+        ) as severity
+        {%- else %}p.{{ column }}{% endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from previous as p
+    inner join alert_matches as m on p.alert_id = m.alert_id
+    where not exists (select 1 from touched as t where t.alert_id = p.alert_id)
+    {%- endif %}
 
 ),
 
@@ -212,60 +285,70 @@ rules as (
 
 ),
 
-suppressed as (
+tuned as (
 
     select
-        d.*,
+        a.*,
         (
             select r.reason
             from rules as r
             where
-                (r.detection_id is null or r.detection_id in ('*', d.detection_id))
-                and (r.subject is null or lower(r.subject) = lower(d.subject))
+                (r.detection_id is null or r.detection_id in ('*', a.detection_id))
+                and (r.subject is null or lower(r.subject) = lower(a.subject))
                 and (
                     r.actor is null
                     or lower(r.actor) in (
-                        lower(d.actor), lower(d.actor_email), lower(d.actor_user_id),
-                        lower(d.actor_service_account_id), lower(d.actor_api_key_id)
+                        lower(a.actor), lower(a.actor_email), lower(a.actor_user_id),
+                        lower(a.actor_service_account_id), lower(a.actor_api_key_id)
                     )
                 )
-                and (r.ip is null or r.ip = any(d.src_ips))
-                and (r.project_id is null or r.project_id = any(d.project_ids))
-                and (r.until is null or d.detected_at < r.until)
+                and (r.ip is null or r.ip = any(a.src_ips))
+                and (r.project_id is null or r.project_id = any(a.project_ids))
+                and (r.until is null or a.detected_at < r.until)
             order by r.rule_order
             limit 1
         ) as suppression_reason
-    from described as d
+    from current_alerts as a
 
 )
 
 select
-    alert_id,
-    organization,
-    detection_id,
-    title,
-    severity,
-    (case when suppression_reason is null then 'open' else 'suppressed' end)::text as status,
-    suppression_reason,
-    subject_type,
-    subject,
-    detected_at,
-    last_event_at,
-    first_seen_at,
-    updated_at,
-    event_count,
-    event_ids,
-    actor,
-    actor_user_id,
-    actor_email,
-    actor_api_key_id,
-    actor_service_account_id,
-    src_ips,
-    countries,
-    user_agents,
-    project_ids,
-    object_ids,
-    mitre_attack,
-    {{ openai_audit_alert_summary() }} as summary,
-    next_steps
-from suppressed
+    t.alert_id,
+    t.organization,
+    t.detection_id,
+    t.title,
+    t.severity,
+    (case when t.suppression_reason is null then 'open' else 'suppressed' end)::text as status,
+    t.suppression_reason,
+    t.subject_type,
+    t.subject,
+    t.detected_at,
+    t.last_event_at,
+    t.first_seen_at,
+    t.updated_at,
+    t.event_count,
+    t.event_ids,
+    t.actor,
+    t.actor_user_id,
+    t.actor_email,
+    t.actor_api_key_id,
+    t.actor_service_account_id,
+    t.src_ips,
+    t.countries,
+    t.user_agents,
+    t.project_ids,
+    t.object_ids,
+    t.mitre_attack,
+    t.summary,
+    t.next_steps,
+    t.match_count,
+    t.listed_event_count
+from tuned as t
+{%- if is_incremental() %}
+-- only what changed: touched alerts, and those whose tuning gives another severity or status
+left join previous as p on t.alert_id = p.alert_id
+where
+    p.alert_id is null
+    or exists (select 1 from touched as x where x.alert_id = t.alert_id)
+    or (t.severity, t.suppression_reason) is distinct from (p.severity, p.suppression_reason)
+{%- endif %}
