@@ -6,10 +6,10 @@
     window ending at the event": its events are the login events of `types` with a login key,
     keyed by `key` and counting `value` (SQL over int_openai_audit__login_events);
     `detail` is SQL over the match's `m.*` (openai_audit_window_matches) and its event's
-    `e.*`. -#}
+    `e.*`; `severity` is the rule's, one for every match. -#}
 {% macro openai_audit_login_window_matches(
-    detection_id, subject_type, types, key, value, min_distinct, window_length, window_unit,
-    detail, prefilter='events_in_window'
+    detection_id, severity, subject_type, types, key, value, min_distinct, window_length,
+    window_unit, detail, prefilter='events_in_window'
 ) -%}
 with events as (
 
@@ -34,7 +34,7 @@ select
         detection_id=detection_id,
         subject_type=subject_type,
         subject='m.burst_key',
-        severity="'" ~ openai_audit_login_severity(detection_id) ~ "'",
+        severity="'" ~ severity ~ "'",
         event_ids='m.event_ids',
         needed_loaded_at='m.needed_loaded_at',
         detail=detail,
@@ -49,18 +49,6 @@ select
 from wm_matches as m
 inner join {{ ref('int_openai_audit__login_events') }} as e
     on m.organization = e.organization and m.id = e.id
-{%- endmacro %}
-
-{#- The rule severity of the login rules. -#}
-{% macro openai_audit_login_severity(detection_id) -%}
-    {{ return({
-        'login_brute_force_success': 'high',
-        'login_failures_burst': 'medium',
-        'login_credential_stuffing': 'medium',
-        'login_password_spray': 'medium',
-        'login_impossible_travel': 'high',
-        'login_many_countries': 'high',
-    }[detection_id]) }}
 {%- endmacro %}
 
 {#- A login.succeeded of a login key with at least `min_failures` login.failed of the same key
@@ -169,6 +157,7 @@ from successes
 {%- set window_minutes = openai_audit_detection_setting('login_failures_burst', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_failures_burst',
+    severity='medium',
     subject_type='login_key',
     types=['login.failed'],
     key='login_key',
@@ -188,6 +177,7 @@ from successes
 {%- set window_minutes = openai_audit_detection_setting('login_credential_stuffing', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_credential_stuffing',
+    severity='medium',
     subject_type='login_key',
     types=['login.failed'],
     key='login_key',
@@ -208,6 +198,7 @@ from successes
 {%- set window_minutes = openai_audit_detection_setting('login_password_spray', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_password_spray',
+    severity='medium',
     subject_type='ip',
     types=['login.failed'],
     key='ip_address',
@@ -227,6 +218,7 @@ from successes
 {%- set window_hours = openai_audit_detection_setting('login_many_countries', 'window_hours') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_many_countries',
+    severity='high',
     subject_type='login_key',
     types=['login.succeeded'],
     key='login_key',

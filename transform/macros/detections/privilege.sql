@@ -267,27 +267,49 @@ privileged as (
 
 ),
 
-sequences as (
+-- per privileged match, the time of its actor's latest logging change strictly before it:
+-- one sort of both sets by actor, rather than a scan of every change per privileged match
+stamped as (
 
     select
+        organization,
+        match_id,
+        is_change,
+        max(match_at) filter (where is_change) over (
+            partition by organization, subject order by match_at
+            -- timestamptz counts microseconds: this frame ends strictly before the row
+            range between unbounded preceding and interval '1 microsecond' preceding
+        ) as change_at
+    from (
+        select organization, subject, match_id, match_at, true as is_change
+        from logging_changes
+        union all
+        select organization, subject, match_id, match_at, false
+        from privileged
+        where subject <> 'unknown'
+    ) as both_sets
+
+),
+
+sequences as (
+
+    -- the latest change of that second, by id
+    select distinct on (p.organization, p.match_id)
         p.*,
         l.match_id as change_id,
         l.match_at as change_at,
         l.needed_loaded_at as change_loaded_at,
         l.detail as change_detail
     from privileged as p
-    cross join lateral (
-        select *
-        from logging_changes as l
-        where
+    inner join stamped as s
+        on s.organization = p.organization and s.match_id = p.match_id and not s.is_change
+    inner join logging_changes as l
+        on
             l.organization = p.organization
             and l.subject = p.subject
-            and l.match_at < p.match_at
-            and l.match_at >= p.match_at - interval '{{ window_hours }} hours'
-        order by l.match_at desc, l.match_id desc
-        limit 1
-    ) as l
-    where p.subject <> 'unknown'
+            and l.match_at = s.change_at
+    where s.change_at >= p.match_at - interval '{{ window_hours }} hours'
+    order by p.organization, p.match_id, l.match_id desc
 
 )
 
