@@ -1,13 +1,39 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='alert_id',
+    incremental_strategy=var('openai_audit_incremental_strategy'),
+    on_schema_change='append_new_columns',
+    pre_hook="set local jit = off",
+    indexes=[{'columns': ['alert_id'], 'unique': True}],
+    post_hook=[
+        "delete from {{ this }} as f where not exists (
+            select 1 from {{ ref('openai_audit__alerts') }} as a where a.alert_id = f.alert_id
+        )",
+    ],
+) }}
 {#- One OCSF 1.8.0 Detection Finding (class 2004) per alert, for SIEMs and data lakes that read
-    OCSF. Rebuilt from openai_audit__alerts at every build, so it follows the alerts' tuning.
+    OCSF. Incremental: a build writes the findings of the alerts that are new or whose time,
+    severity, status or summary differ from their finding's (tuning included), and the
+    post-hook drops those whose alert left openai_audit__alerts (a disabled detection).
     As in openai_audit__ocsf_events, an attribute without a value is left out (jsonb_strip_nulls
     over everything but `unmapped`), and a value that fails its OCSF pattern (an IP, an e-mail)
     is left out rather than making the record invalid. -#}
 
 with alerts as (
 
-    select * from {{ ref('openai_audit__alerts') }}
+    select a.*
+    from {{ ref('openai_audit__alerts') }} as a
+    {%- if is_incremental() %}
+    left join {{ this }} as f on a.alert_id = f.alert_id
+    where
+        f.alert_id is null
+        or f.time is distinct from floor(extract(epoch from a.updated_at) * 1000)::bigint
+        or (f.ocsf ->> 'severity_id')::integer is distinct from array_position(
+            array['{{ openai_audit_severities() | join("', '") }}'], a.severity
+        )
+        or f.ocsf ->> 'status_detail' is distinct from a.suppression_reason
+        or f.ocsf #>> '{finding_info,desc}' is distinct from a.summary
+    {%- endif %}
 
 ),
 
