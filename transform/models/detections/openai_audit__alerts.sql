@@ -58,49 +58,20 @@ catalog as (
 ),
 
 -- severities by rank, to take the highest
-ranked as (
-
-    select
-        *,
-        array_position(
-            array['{{ openai_audit_severities() | join("', '") }}'], severity
-        ) as severity_rank,
-        -- who acted in the match, to tell one actor from several
-        coalesce(
-            actor_user_id, actor_service_account_id, lower(actor_email), actor_api_key_id
-        ) as actor_key
-    from assignments
-
-),
-
-alert_matches as (
+-- per alert, what tells whether it changed, and its rule severity: cheap, over every match
+alert_counts as (
 
     select
         alert_id,
-        min(organization) as organization,
-        min(detection_id) as detection_id,
-        min(subject_type) as subject_type,
-        min(subject) as subject,
-        min(episode) as episode,
-        min(detected_at) as detected_at,
-        min(first_seen_at) as first_seen_at,
         count(*) as match_count,
         sum(cardinality(event_ids)) as listed_event_count,
         -- the latest load of any of its events (each match's events' latest), never before the
         -- opening's
         greatest(max(needed_loaded_at), min(first_seen_at)) as latest_loaded_at,
-        max(severity_rank) as severity_rank,
-        count(distinct actor_key) as actors,
-        case when count(distinct actor_user_id) = 1 then min(actor_user_id) end as actor_user_id,
-        case when count(distinct lower(actor_email)) = 1 then min(actor_email) end as actor_email,
-        case when count(distinct actor_api_key_id) = 1 then min(actor_api_key_id) end
-            as actor_api_key_id,
-        case when count(distinct actor_service_account_id) = 1 then min(actor_service_account_id) end
-            as actor_service_account_id,
-        -- the latest match's sentence, and the first one's
-        (array_agg(detail order by match_at desc, match_id collate "C" desc))[1] as latest_detail,
-        (array_agg(detail order by match_at, match_id collate "C"))[1] as first_detail
-    from ranked
+        max(array_position(
+            array['{{ openai_audit_severities() | join("', '") }}'], severity
+        )) as severity_rank
+    from assignments
     group by alert_id
 
 ),
@@ -117,7 +88,7 @@ previous as (
 touched as (
 
     select m.alert_id
-    from alert_matches as m
+    from alert_counts as m
     left join previous as p on m.alert_id = p.alert_id
     where
         p.alert_id is null
@@ -129,10 +100,46 @@ touched as (
 
 touched as (
 
-    select alert_id from alert_matches
+    select alert_id from alert_counts
 
 ),
 {%- endif %}
+
+-- the touched alerts, described from their matches
+alert_matches as (
+
+    select
+        a.alert_id,
+        min(a.organization) as organization,
+        min(a.detection_id) as detection_id,
+        min(a.subject_type) as subject_type,
+        min(a.subject) as subject,
+        min(a.episode) as episode,
+        min(a.detected_at) as detected_at,
+        min(a.first_seen_at) as first_seen_at,
+        -- who acted in each match, to tell one actor from several
+        count(distinct coalesce(
+            a.actor_user_id, a.actor_service_account_id, lower(a.actor_email), a.actor_api_key_id
+        )) as actors,
+        case when count(distinct a.actor_user_id) = 1 then min(a.actor_user_id) end
+            as actor_user_id,
+        case when count(distinct lower(a.actor_email)) = 1 then min(a.actor_email) end
+            as actor_email,
+        case when count(distinct a.actor_api_key_id) = 1 then min(a.actor_api_key_id) end
+            as actor_api_key_id,
+        case
+            when count(distinct a.actor_service_account_id) = 1
+                then min(a.actor_service_account_id)
+        end as actor_service_account_id,
+        -- the latest match's sentence, and the first one's
+        (array_agg(a.detail order by a.match_at desc, a.match_id collate "C" desc))[1]
+            as latest_detail,
+        (array_agg(a.detail order by a.match_at, a.match_id collate "C"))[1] as first_detail
+    from assignments as a
+    inner join touched as t on a.alert_id = t.alert_id
+    group by a.alert_id
+
+),
 
 alert_event_ids as (
 
@@ -212,14 +219,14 @@ described as (
         c.title,
         coalesce(
             {{ openai_audit_severity_override('m.detection_id') }},
-            (array['{{ openai_audit_severities() | join("', '") }}'])[m.severity_rank]
+            (array['{{ openai_audit_severities() | join("', '") }}'])[k.severity_rank]
         ) as severity,
         m.subject_type,
         m.subject,
         m.detected_at,
         coalesce(f.last_event_at, m.detected_at) as last_event_at,
         m.first_seen_at,
-        m.latest_loaded_at as updated_at,
+        k.latest_loaded_at as updated_at,
         coalesce(f.event_count, 0) as event_count,
         coalesce(f.event_ids, '{}') as event_ids,
         case
@@ -238,14 +245,14 @@ described as (
         coalesce(f.project_ids, '{}') as project_ids,
         coalesce(f.object_ids, '{}') as object_ids,
         coalesce(c.mitre_attack, '{}') as mitre_attack,
-        m.match_count,
-        m.listed_event_count,
+        k.match_count,
+        k.listed_event_count,
         m.first_detail,
         m.latest_detail,
         f.first_event_at,
         c.next_steps
     from alert_matches as m
-    inner join touched as t on m.alert_id = t.alert_id
+    inner join alert_counts as k on m.alert_id = k.alert_id
     left join event_facts as f on m.alert_id = f.alert_id
     left join catalog as c on m.detection_id = c.detection_id
 
@@ -273,7 +280,7 @@ current_alerts as (
         {%- else %}p.{{ column }}{% endif %}{{ ',' if not loop.last }}
         {%- endfor %}
     from previous as p
-    inner join alert_matches as m on p.alert_id = m.alert_id
+    inner join alert_counts as m on p.alert_id = m.alert_id
     where not exists (select 1 from touched as t where t.alert_id = p.alert_id)
     {%- endif %}
 
