@@ -48,12 +48,49 @@ def _documented_types() -> list[str]:
     return types
 
 
+# The profiles a class's records declare: Web Resources Activity carries its actor through
+# `host`, and validated without the profile the actor would be an unexpected attribute.
+PROFILES = {6001: ["host"]}
+
+
 @pytest.fixture(scope="module")
 def validators() -> dict[int, Draft202012Validator]:
     schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version="1.8.0"))
     return {
-        uid: Draft202012Validator(schema.get_class_schema(name)) for uid, name in CLASSES.items()
+        uid: Draft202012Validator(schema.get_class_schema(name, profiles=PROFILES.get(uid, [])))
+        for uid, name in CLASSES.items()
     }
+
+
+@pytest.fixture(scope="module")
+def finding_validators() -> dict[bool, Draft202012Validator]:
+    """Detection Finding, by whether the record declares the host profile."""
+    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version="1.8.0"))
+    return {
+        declared: Draft202012Validator(
+            schema.get_class_schema("detection_finding", profiles=["host"] if declared else [])
+        )
+        for declared in (True, False)
+    }
+
+
+@pytest.fixture(scope="module")
+def findings(warehouse: Warehouse, postgres: Connection) -> dict[str, Any]:
+    query = sql.SQL("select alert_id, time, ocsf from {}").format(
+        sql.Identifier(warehouse.model_schema, "openai_audit__ocsf_findings")
+    )
+    return {str(alert_id): (time, record) for alert_id, time, record in postgres.execute(query)}
+
+
+@pytest.fixture(scope="module")
+def alerts(warehouse: Warehouse, postgres: Connection) -> dict[str, dict[str, Any]]:
+    cursor = postgres.execute(
+        sql.SQL("select * from {}").format(
+            sql.Identifier(warehouse.model_schema, "openai_audit__alerts")
+        )
+    )
+    names = [column.name for column in cursor.description or []]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +176,84 @@ def test_the_openai_values_are_kept_under_unmapped(
     assert isinstance(unknown["payload"], list)
     assert "severity" in unknown["extra"]
     assert all(record["metadata"]["version"] == "1.8.0" for record in by_id.values())
+
+
+def test_web_resources_records_carry_their_actor_through_the_host_profile(
+    records: list[tuple[str, str, int, int, Any]],
+) -> None:
+    web = [record for _, _, class_uid, _, record in records if class_uid == 6001]
+    assert web
+    assert all(record["metadata"].get("profiles") == ["host"] for record in web)
+    assert all("actor" in record for record in web)
+
+
+def test_entity_records_carry_the_payload_id(warehouse: Warehouse, postgres: Connection) -> None:
+    query = sql.SQL(
+        "select count(*), count(*) filter (where o.ocsf #>> '{{entity,uid}}' is distinct from"
+        " s.payload ->> 'id') from {} as o join {} as s using (id)"
+        " where o.class_uid = 3004 and jsonb_typeof(s.payload -> 'id') = 'string'"
+    ).format(
+        sql.Identifier(warehouse.model_schema, "openai_audit__ocsf_events"),
+        sql.Identifier(warehouse.model_schema, "stg_openai_audit__events"),
+    )
+    row = postgres.execute(query).fetchone()
+    assert row is not None
+    entities, without_uid = row
+    assert entities > 0
+    assert without_uid == 0
+
+
+def test_every_alert_becomes_one_valid_detection_finding(
+    findings: dict[str, Any],
+    alerts: dict[str, dict[str, Any]],
+    finding_validators: dict[bool, Draft202012Validator],
+) -> None:
+    assert alerts
+    assert set(findings) == set(alerts)
+    invalid = [
+        f"{alert_id}: {error.message[:200]}"
+        for alert_id, (_, record) in findings.items()
+        for error in finding_validators[
+            "host" in record["metadata"].get("profiles", [])
+        ].iter_errors(record)
+    ]
+    assert not invalid, "\n".join(invalid[:10])
+
+
+def test_a_finding_says_what_its_alert_says(
+    findings: dict[str, Any], alerts: dict[str, dict[str, Any]]
+) -> None:
+    severity_ids = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+    for alert_id, (time, record) in findings.items():
+        alert = alerts[alert_id]
+        info = record["finding_info"]
+        assert (record["class_uid"], record["type_uid"] // 100, record["is_alert"]) == (
+            2004,
+            2004,
+            True,
+        )
+        assert info["uid"] == alert_id
+        assert info["analytic"]["uid"] == alert["detection_id"]
+        assert info["analytic"]["type_id"] == 1
+        assert info["title"] == alert["title"]
+        assert record["severity_id"] == severity_ids[alert["severity"]]
+        assert record["status_id"] == (1 if alert["status"] == "open" else 3)
+        assert time == record["time"] == info["modified_time"]
+        assert info["first_seen_time"] == int(alert["detected_at"].timestamp() * 1000)
+        assert info["last_seen_time"] == int(alert["last_event_at"].timestamp() * 1000)
+        assert info["created_time"] == int(alert["first_seen_at"].timestamp() * 1000)
+        assert record["activity_id"] == (2 if alert["updated_at"] > alert["first_seen_at"] else 1)
+        techniques = {
+            attack.get("sub_technique", attack.get("technique"))["uid"]
+            for attack in info["attacks"]
+        }
+        assert techniques == set(alert["mitre_attack"])
+        assert all(attack["tactic"]["uid"].startswith("TA") for attack in info["attacks"])
+        if alert["event_count"] <= 100:
+            assert [event["uid"] for event in info["related_events"]] == alert["event_ids"]
+        else:
+            assert info["related_events_count"] == alert["event_count"]
+            assert "related_events" not in info
+        ips = [e["src_endpoint"]["ip"] for e in record.get("evidences", []) if "src_endpoint" in e]
+        assert set(ips) <= set(alert["src_ips"])
+        assert ("actor" in record) == ("host" in record["metadata"].get("profiles", []))

@@ -178,7 +178,10 @@ records as (
                 'product', jsonb_build_object(
                     'name', 'OpenAI Audit Logs',
                     'vendor_name', 'OpenAI'
-                )
+                ),
+                -- Web Resources Activity carries `actor` only through the host profile, which
+                -- a record must then declare
+                'profiles', case when class_uid = 6001 then jsonb_build_array('host') end
             ),
             'src_endpoint',
             case
@@ -186,8 +189,7 @@ records as (
                 else ocsf_src_endpoint
             end,
             'http_request', ocsf_http_request,
-            -- Web Resources Activity has no actor attribute: its actor stays in `unmapped`
-            'actor', case when class_uid <> 6001 then ocsf_actor end,
+            'actor', ocsf_actor,
             'user',
             case
                 when class_uid in (3001, 3002, 3005) then ocsf_user
