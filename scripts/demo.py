@@ -341,10 +341,25 @@ def _print_findings(database: Connection, private: set[str]) -> None:
 def _print_alerts(database: Connection, private: set[str]) -> None:
     model = "openai_audit__alerts"
     print(f"\nAlerts     {MODELS}.{model}: alerts per detection (the latest)")
-    if demo_report.exists(database, MODELS, model):
-        _print_kinds(demo_report.alerts(database, MODELS), private, "alerts", "detections")
-    else:
+    if not demo_report.exists(database, MODELS, model):
         print(f"  not built: transform/ has no {model} model yet")
+        return
+    _print_kinds(demo_report.alerts(database, MODELS), private, "alerts", "detections")
+    # What a person on call reads: every alert of medium severity or more, by severity, with
+    # its summary (info and low ones are counted above).
+    print("\n  The alerts to open, most severe first (title: summary)")
+    severity = ""
+    for alert in demo_report.alert_rows(database, MODELS):
+        if alert.severity in ("low", "info"):
+            continue
+        if alert.severity != severity:
+            severity = alert.severity
+            print(f"  {severity.upper()}")
+        suppressed = " [suppressed]" if alert.status == "suppressed" else ""
+        line = redact(f"{alert.title}{suppressed}: {alert.summary}", private)
+        if len(line) > 2 * EXAMPLE_CHARS:
+            line = line[: 2 * EXAMPLE_CHARS - 3] + "..."
+        print(f"    {line}")
 
 
 def _print_kinds(kinds: list[demo_report.Kind], private: set[str], what: str, by: str) -> None:

@@ -138,6 +138,25 @@ def alerts(connection: Connection, schema: str) -> list[Kind]:
     return _kinds(connection, schema, "openai_audit__alerts", "detection_id", "summary")
 
 
+@dataclass(frozen=True)
+class Alert:
+    """One alert as a person on call reads it first: severity, status, title and summary."""
+
+    severity: str
+    status: str
+    title: str
+    summary: str
+
+
+def alert_rows(connection: Connection, schema: str) -> list[Alert]:
+    """Every alert, most severe first, then the latest first."""
+    query = sql.SQL(
+        "select severity, status, title, summary from {model} "
+        "order by {severity}, detected_at desc, alert_id"
+    ).format(model=sql.Identifier(schema, "openai_audit__alerts"), severity=_SEVERITY_ORDER)
+    return [Alert(str(a), str(b), str(c), str(d)) for a, b, c, d in connection.execute(query)]
+
+
 def _kinds(connection: Connection, schema: str, model: str, kind: str, text: str) -> list[Kind]:
     order = "detected_at desc" if kind == "detection_id" else "subject_id"
     query = sql.SQL(
