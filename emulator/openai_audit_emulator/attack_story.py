@@ -17,6 +17,7 @@ import importlib.resources
 import json
 from typing import TYPE_CHECKING, Any
 
+from openai_audit_emulator.clock import DEFAULT_END, shift_events
 from openai_audit_emulator.story_actors import STORY_DAYS, STORY_START, Event, Log
 from openai_audit_emulator.story_admin import Projects, write_admin
 from openai_audit_emulator.story_inventory import plant_inventory, story_projects
@@ -70,9 +71,13 @@ def plant_attack_story(inventory: Inventory, *, now: int) -> list[Event]:
     )
 
 
-def late_story_events() -> list[Event]:
-    """The story's event the API lists late (not served until a test adds it)."""
-    return late_failure()
+def late_story_events(end: int = DEFAULT_END) -> list[Event]:
+    """The story's event the API lists late (not served until a test adds it).
+
+    `end` is the history's end the story was served with (`Emulator(end=...)`): the event
+    moves with it.
+    """
+    return [dict(event) for event in shift_events(late_failure(), end - DEFAULT_END)]
 
 
 @functools.cache

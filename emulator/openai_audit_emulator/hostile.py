@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_audit_emulator.server import DEFAULT_END
+from openai_audit_emulator.clock import DEFAULT_END
 
 DAY = 86_400
 # The hostile events sit on one day inside the default organization's 30 days, one a minute.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import socket
 import sys
@@ -15,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from openai_audit_emulator._typing import override
 from openai_audit_emulator.attack_story import plant_attack_story
+from openai_audit_emulator.clock import DEFAULT_END, shift_events
 from openai_audit_emulator.control import Control
 from openai_audit_emulator.data_api import DataApi
 from openai_audit_emulator.generator import generate_events, organization_for
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from openai_audit_emulator.faults import Fault
 
 DEFAULT_ADMIN_KEY = "sk-admin-emulator-fake-key-not-a-secret-abcd"
-DEFAULT_END = calendar.timegm((2026, 11, 1, 0, 0, 0))  # 2026-11-01T00:00:00Z
 DEFAULT_DAYS = 30
 DEFAULT_COUNT = 3000
 DEFAULT_SEED = 1
@@ -197,6 +196,7 @@ class Emulator:
         hostile_inventory: bool = False,
         send_date: bool = True,
         attack_story: bool = False,
+        end: int = DEFAULT_END,
     ) -> None:
         """Load the events (None: the default organization); the server starts on start().
 
@@ -218,9 +218,16 @@ class Emulator:
             send_date: False leaves the `Date` header out of every answer.
             attack_story: also serve the attack story (see `attack_story.py`): events and
                 inventory objects planted for every detection and access-review check.
+            end: where the organization's history ends (Unix seconds, exclusive). The default
+                events (`events` None) and the attack story are those written for
+                `DEFAULT_END`, moved by `end - DEFAULT_END` (`clock.shift_events`): the same
+                events at the same distances from the end. Events given in `events` are
+                served as they are.
         """
         self._store = EventStore(order)
-        self._store.add(default_events() if events is None else events)
+        self.end = end
+        shift = end - DEFAULT_END
+        self._store.add(shift_events(default_events(), shift) if events is None else events)
         self.organization = organization or default_organization()
         # Inventory timestamps trail the present, as a live organization's do ("unused for
         # 90 days" must mean the same whenever the tests run); its ids follow the organization.
@@ -236,7 +243,8 @@ class Emulator:
         self.send_date = send_date
         if attack_story:
             # Its inventory ages count back from the API's clock, as the snapshot will see it.
-            self._store.add(plant_attack_story(self.inventory, now=int(self.now())))
+            story = plant_attack_story(self.inventory, now=int(self.now()))
+            self._store.add(shift_events(story, shift))
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None

@@ -300,7 +300,15 @@ def test_every_labelled_subject_is_listed(story: Emulator) -> None:
 
 def test_the_command_serves_the_story() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "openai_audit_emulator", "--port", "0", "--attack-story"],
+        [
+            sys.executable,
+            "-m",
+            "openai_audit_emulator",
+            "--fixed-clock",
+            "--port",
+            "0",
+            "--attack-story",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -15,7 +15,8 @@ import requests
 from openai_audit_emulator import HOSTILE_START, hostile_events
 from openai_audit_emulator.__main__ import main
 
-COMMAND = [sys.executable, "-m", "openai_audit_emulator"]
+# Tests keep the fixed clock; `test_clock.py` runs the command on the default one, now.
+COMMAND = [sys.executable, "-m", "openai_audit_emulator", "--fixed-clock"]
 LINE = re.compile(r"at (?P<url>http://\S+/v1) admin_api_key=(?P<key>\S+)")
 
 
@@ -72,6 +73,7 @@ def test_command_serves_until_signalled_then_exits_zero(stop: signal.Signals) ->
         (["--events", "-3"], "must be >= 0"),
         (["--port", "http"], "expected a number"),
         (["--days", "0"], "--days must cover"),
+        (["--end", "2026-11-01T00:00:00Z", "--fixed-clock"], "not allowed with"),
     ],
 )
 def test_bad_options_exit_2_with_a_clean_message(
@@ -91,7 +93,7 @@ def test_port_in_use_exits_1_with_a_clean_message(capsys: pytest.CaptureFixture[
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(SystemExit) as exited:
-            main(["--port", str(port), "--events", "10"])
+            main(["--fixed-clock", "--port", str(port), "--events", "10"])
     assert exited.value.code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 

@@ -68,6 +68,7 @@ def test_cli_flags_refuse_lists_and_serve_the_hostile_inventory() -> None:
             sys.executable,
             "-m",
             "openai_audit_emulator",
+            "--fixed-clock",
             "--port",
             "0",
             "--events",
@@ -117,7 +118,7 @@ def test_cli_refuses_a_bad_switch_cleanly(
     value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["--port", "0", "--events", "1", "--refuse-inventory", value])
+        main(["--fixed-clock", "--port", "0", "--events", "1", "--refuse-inventory", value])
     assert exited.value.code == 2
     error = capsys.readouterr().err
     assert message in error
