@@ -105,6 +105,7 @@ matched as (
 counted as (
 
     select
+        m.organization,
         m.id,
         array_agg(f.id order by f.effective_at, f.id)::text[] as failure_ids,
         max(f.loaded_at) as failures_loaded_at
@@ -116,7 +117,7 @@ counted as (
             and f.type = 'login.failed'
             and f.effective_at >= m.effective_at - {{ window }}
             and f.effective_at < m.effective_at
-    group by m.id
+    group by m.organization, m.id
 
 ),
 
@@ -127,7 +128,7 @@ successes as (
         c.failure_ids,
         c.failures_loaded_at
     from matched as m
-    inner join counted as c on m.id = c.id
+    inner join counted as c on m.organization = c.organization and m.id = c.id
 
 )
 
