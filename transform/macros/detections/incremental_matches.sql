@@ -74,7 +74,7 @@
     openai_audit_since_condition, from each organization to the earliest `effective_at` of its
     newly loaded events. -#}
 {% macro openai_audit_matches_since() -%}
-    {%- if not execute or this is string or not is_incremental() -%}
+    {%- if not execute or this is none or this is string or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set mark_query -%}
