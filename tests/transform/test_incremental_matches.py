@@ -38,7 +38,7 @@ def _matches(postgres: Connection, schema: str) -> list[tuple[object, ...]]:
     return postgres.execute(query).fetchall()
 
 
-def _one(postgres: Connection, query: sql.Composable) -> tuple[object, ...]:
+def _one(postgres: Connection, query: sql.Composed) -> tuple[object, ...]:
     row = postgres.execute(query).fetchone()
     assert row is not None, query
     return tuple(row)
