@@ -45,7 +45,12 @@ def _one(postgres: Connection, query: sql.Composed) -> tuple[object, ...]:
 
 
 def _build_and_compare(
-    warehouse: Warehouse, postgres: Connection, source: str, work: Path, name: str
+    warehouse: Warehouse,
+    postgres: Connection,
+    source: str,
+    work: Path,
+    *,
+    compare: bool = True,
 ) -> None:
     """The hourly build of `source`'s models, then a build from scratch to compare with."""
     models, scratch = f"{source}_models", f"{source}_scratch"
@@ -53,10 +58,12 @@ def _build_and_compare(
     dbt(warehouse.dbt_bin, env, *PRODUCTION)
     # it recomputed from the new events' time on, not everything
     ran = next((work / "models" / "target" / "compiled").rglob(f"{MATCHES}.sql"))
-    assert "effective_at >= timestamptz '" in ran.read_text(encoding="utf-8"), name
+    assert "effective_at >= timestamptz '" in ran.read_text(encoding="utf-8")
+    if not compare:
+        return
     env = dbt_environment(warehouse.database, source, scratch, work / "scratch")
     dbt(warehouse.dbt_bin, env, *PRODUCTION, "--full-refresh")
-    assert _matches(postgres, models) == _matches(postgres, scratch), name
+    assert _matches(postgres, models) == _matches(postgres, scratch)
 
 
 def test_an_incremental_build_gives_the_matches_of_a_build_from_scratch(
@@ -114,8 +121,9 @@ def test_an_incremental_build_gives_the_matches_of_a_build_from_scratch(
             sql.SQL(COPY).format(raw=raw, type=sql.SQL("type"), at=at.format(raw=raw)),
             ("late-travel", travel[0], travel[1]),
         )
-        # Alone, so that the build starts at it and reads the pair's first login from before.
-        _build_and_compare(warehouse, postgres, source, tmp_path, "travel")
+        # Alone: a build re-reads the last batch the previous one saw (as staging does), so
+        # the next build starts at this event and reads the pair's first login from before it.
+        _build_and_compare(warehouse, postgres, source, tmp_path, compare=False)
         ids = {(row[1], row[4]) for row in _matches(postgres, models)}
         assert ("login_impossible_travel", travel[1]) not in ids
         assert ("login_impossible_travel", "late-travel") in ids
@@ -139,7 +147,7 @@ def test_an_incremental_build_gives_the_matches_of_a_build_from_scratch(
                 " > (select effective_at from {raw} where id = 'late-re-added')"
             ).format(raw=raw)
         )
-        _build_and_compare(warehouse, postgres, source, tmp_path, "late")
+        _build_and_compare(warehouse, postgres, source, tmp_path)
         ids = {(row[1], row[4]) for row in _matches(postgres, models)}
         assert ("activity_after_user_deleted", act[0]) not in ids
     finally:
