@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -51,6 +52,28 @@ create table {table} (
     project jsonb,
     payload jsonb,
     extra jsonb,
+    _sdc_extracted_at timestamp without time zone,
+    _sdc_received_at timestamp without time zone,
+    _sdc_batched_at timestamp without time zone,
+    _sdc_deleted_at timestamp without time zone,
+    _sdc_sequence bigint,
+    _sdc_table_version bigint,
+    _sdc_sync_started_at bigint
+)
+"""
+
+# The coverage ledger (empty here): every build checks that it exists.
+READS_TABLE = """
+create table {table} (
+    run_id text,
+    scope text,
+    window_start timestamp without time zone,
+    window_end timestamp without time zone,
+    events bigint,
+    ids_sha256 text,
+    pages bigint,
+    filtered boolean,
+    read_at timestamp without time zone,
     _sdc_extracted_at timestamp without time zone,
     _sdc_received_at timestamp without time zone,
     _sdc_batched_at timestamp without time zone,
@@ -194,6 +217,19 @@ def build(dbt: Path, connection: Connection, work: Path, *, unit_tests: bool) ->
     return seconds
 
 
+def slowest(work: Path, count: int = 8) -> str:
+    """The `count` slowest nodes of the last build, from dbt's run_results.json."""
+    results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))
+    timed = sorted(
+        (
+            (float(r["execution_time"]), str(r["unique_id"]).split(".")[-1])
+            for r in results["results"]
+        ),
+        reverse=True,
+    )
+    return ", ".join(f"{name} {seconds:.1f} s" for seconds, name in timed[:count])
+
+
 def bench(connection: Connection, events: int, new_events: int, *, unit_tests: bool) -> int:
     """Load, build, add, build again; print the figures; 1 if the ratio is over the limit."""
     dbt = dbt_bin()
@@ -203,14 +239,18 @@ def bench(connection: Connection, events: int, new_events: int, *, unit_tests: b
         )
     connection.execute(sql.SQL("create schema {}").format(sql.Identifier(SOURCE)))
     connection.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(SOURCE, "audit_logs")))
+    reads = sql.Identifier(SOURCE, "audit_log_reads")
+    connection.execute(sql.SQL(READS_TABLE).format(table=reads))
     print(f"loading {events:,} events ...", flush=True)
     print(f"  loaded in {load(connection, 1, events):.1f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-transform-") as work:
         full = build(dbt, connection, Path(work), unit_tests=unit_tests)
         print(f"full dbt build ({events:,} events): {full:.1f} s", flush=True)
+        print(f"  slowest: {slowest(Path(work))}", flush=True)
         # The next hourly load: a new batch, written after every earlier one.
         load(connection, events + 1, events + new_events)
         incremental = build(dbt, connection, Path(work), unit_tests=unit_tests)
+        print(f"  slowest: {slowest(Path(work))}", flush=True)
     ratio = incremental / full
     print(f"incremental dbt build (+{new_events:,} events): {incremental:.1f} s")
     print(f"ratio incremental / full: {ratio:.3f} (limit {MAX_RATIO})")

@@ -1,9 +1,10 @@
 """Several organizations: one package over two extractors' schemas (`openai_audit_sources`).
 
 The session's warehouse holds the emulator's default organization. A second one, with people,
-projects, keys and events of its own, is loaded through Meltano into a schema of its own. The
-staging, coverage and access-review models are then built once over both, and each model's rows
-of each organization must be exactly what a build of that organization alone gives.
+projects, keys and events of its own, is loaded through Meltano into a schema of its own. Every
+model (staging, coverage, access review, detections and alerts, OCSF) is then built once over
+both, and each model's rows of each organization must be exactly what a build of that
+organization alone gives: no rule, grouping or join mixes two organizations' events.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.postgres, pytest.mark.meltano, pytest.mark.slow]
 
-FOLDERS = ("staging", "coverage", "access_review")
-SELECT = ("--select", *FOLDERS, "--exclude-resource-type", "unit_test")
+FOLDERS = ("staging", "coverage", "access_review", "detections", "ocsf")
+# the seeds too: the detections and OCSF models read them, and each build has a schema of its own
+SELECT = ("--select", *FOLDERS, "resource_type:seed", "--exclude-resource-type", "unit_test")
 DAYS = 10
 
 
@@ -115,6 +117,11 @@ def test_two_organizations_build_as_each_alone(
             "stg_openai_audit__users",
             "openai_audit__coverage",
             "openai_audit__access_review",
+            "int_openai_audit__detection_events",
+            "openai_audit__ocsf_events",
+            "int_openai_audit__alert_matches",
+            "openai_audit__alerts",
+            "openai_audit__ocsf_findings",
         ):
             assert first_alone[name][0] > 0, name
             assert second_alone[name][0] > 0, name

@@ -13,7 +13,7 @@
         'stg_openai_audit__events': 2,
         'int_openai_audit__detection_events': 2,
         'int_openai_audit__login_events': 2,
-        'openai_audit__ocsf_events': 1,
+        'openai_audit__ocsf_events': 2,
     }) }}
 {%- endmacro %}
 

@@ -9,7 +9,7 @@
     `e.*`; `severity` is the rule's, one for every match. -#}
 {% macro openai_audit_login_window_matches(
     detection_id, severity, subject_type, types, key, value, min_distinct, window_length,
-    window_unit, detail, prefilter='events_in_window'
+    window_unit, detail, prefilter='events_in_window', since=none
 ) -%}
 with events as (
 
@@ -21,7 +21,10 @@ with events as (
         {{ key }} as burst_key,
         {{ value }} as value
     from {{ ref('int_openai_audit__login_events') }}
-    where type in ('{{ types | join("', '") }}') and login_key is not null
+    where
+        type in ('{{ types | join("', '") }}')
+        and login_key is not null
+        and {{ openai_audit_since_condition(since, "interval '" ~ window_length ~ " " ~ window_unit ~ "'") }}
 
 ),
 
@@ -49,12 +52,13 @@ select
 from wm_matches as m
 inner join {{ ref('int_openai_audit__login_events') }} as e
     on m.organization = e.organization and m.id = e.id
+where {{ openai_audit_since_condition(since, at='m.effective_at', organization='m.organization') }}
 {%- endmacro %}
 
 {#- A login.succeeded of a login key with at least `min_failures` login.failed of the same key
     in the `window_minutes` before it (strictly earlier seconds). The alert lists those
     failures. -#}
-{% macro openai_audit_detection_login_brute_force_success() -%}
+{% macro openai_audit_detection_login_brute_force_success(since=none) -%}
 {%- set min_failures = openai_audit_detection_setting('login_brute_force_success', 'min_failures') | int %}
 {%- set window_minutes = openai_audit_detection_setting('login_brute_force_success', 'window_minutes') | int %}
 {%- set window = "interval '" ~ window_minutes ~ " minutes'" %}
@@ -62,7 +66,10 @@ with logins as (
 
     select *
     from {{ ref('int_openai_audit__login_events') }}
-    where type in ('login.failed', 'login.succeeded') and login_key is not null
+    where
+        type in ('login.failed', 'login.succeeded')
+        and login_key is not null
+        and {{ openai_audit_since_condition(since, window) }}
 
 ),
 
@@ -105,6 +112,7 @@ matched as (
 counted as (
 
     select
+        m.organization,
         m.id,
         array_agg(f.id order by f.effective_at, f.id)::text[] as failure_ids,
         max(f.loaded_at) as failures_loaded_at
@@ -116,7 +124,7 @@ counted as (
             and f.type = 'login.failed'
             and f.effective_at >= m.effective_at - {{ window }}
             and f.effective_at < m.effective_at
-    group by m.id
+    group by m.organization, m.id
 
 ),
 
@@ -127,7 +135,7 @@ successes as (
         c.failure_ids,
         c.failures_loaded_at
     from matched as m
-    inner join counted as c on m.id = c.id
+    inner join counted as c on m.organization = c.organization and m.id = c.id
 
 )
 
@@ -148,15 +156,17 @@ select
         actor_service_account_id='null',
     ) | indent(4) }}
 from successes
+where {{ openai_audit_since_condition(since) }}
 {%- endmacro %}
 
 {#- A login.failed that is at least the `min_failures`th login.failed of its key within the
     `window_minutes` ending at it. The alert lists the failures counted. -#}
-{% macro openai_audit_detection_login_failures_burst() -%}
+{% macro openai_audit_detection_login_failures_burst(since=none) -%}
 {%- set min_failures = openai_audit_detection_setting('login_failures_burst', 'min_failures') | int %}
 {%- set window_minutes = openai_audit_detection_setting('login_failures_burst', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_failures_burst',
+    since=since,
     severity='medium',
     subject_type='login_key',
     types=['login.failed'],
@@ -172,11 +182,12 @@ from successes
 
 {#- A login.failed at which its key's failures of the last `window_minutes` come from at least
     `min_ips` distinct IPs (failures without an IP are ignored). -#}
-{% macro openai_audit_detection_login_credential_stuffing() -%}
+{% macro openai_audit_detection_login_credential_stuffing(since=none) -%}
 {%- set min_ips = openai_audit_detection_setting('login_credential_stuffing', 'min_ips') | int %}
 {%- set window_minutes = openai_audit_detection_setting('login_credential_stuffing', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_credential_stuffing',
+    since=since,
     severity='medium',
     subject_type='login_key',
     types=['login.failed'],
@@ -193,11 +204,12 @@ from successes
 
 {#- A login.failed at which the failures of its IP in the last `window_minutes` name at least
     `min_login_keys` distinct login keys. The subject is the IP. -#}
-{% macro openai_audit_detection_login_password_spray() -%}
+{% macro openai_audit_detection_login_password_spray(since=none) -%}
 {%- set min_login_keys = openai_audit_detection_setting('login_password_spray', 'min_login_keys') | int %}
 {%- set window_minutes = openai_audit_detection_setting('login_password_spray', 'window_minutes') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_password_spray',
+    since=since,
     severity='medium',
     subject_type='ip',
     types=['login.failed'],
@@ -213,11 +225,12 @@ from successes
 
 {#- A login.succeeded at which its key's successes of the last `window_hours` come from at
     least `min_countries` distinct countries (successes without a country are ignored). -#}
-{% macro openai_audit_detection_login_many_countries() -%}
+{% macro openai_audit_detection_login_many_countries(since=none) -%}
 {%- set min_countries = openai_audit_detection_setting('login_many_countries', 'min_countries') | int %}
 {%- set window_hours = openai_audit_detection_setting('login_many_countries', 'window_hours') | int %}
 {{ openai_audit_login_window_matches(
     detection_id='login_many_countries',
+    since=since,
     severity='high',
     subject_type='login_key',
     types=['login.succeeded'],
@@ -237,10 +250,10 @@ from successes
     two in the same second are infinitely fast. Distances are rounded to the metre, so that a
     pair exactly at the threshold does not fire on floating-point noise. The alert lists the
     first login of the pair. -#}
-{% macro openai_audit_detection_login_impossible_travel() -%}
+{% macro openai_audit_detection_login_impossible_travel(since=none) -%}
 {%- set min_km = openai_audit_detection_setting('login_impossible_travel', 'min_km') %}
 {%- set min_kmh = openai_audit_detection_setting('login_impossible_travel', 'min_kmh') %}
-with located as (
+with all_located as (
 
     select *
     from {{ ref('int_openai_audit__login_events') }}
@@ -249,6 +262,26 @@ with located as (
         and login_key is not null
         and latitude is not null
         and longitude is not null
+
+),
+
+located as (
+
+    select *
+    from all_located
+    where {{ openai_audit_since_condition(since) }}
+    {%- if since is not none %}
+    -- a match is its login and the key's located login before it: the latest one before the
+    -- time a bounded build starts at stands for all earlier ones
+    union all
+    select *
+    from (
+        select distinct on (organization, login_key) *
+        from all_located
+        where not {{ openai_audit_since_condition(since) }}
+        order by organization, login_key, effective_at desc, id desc
+    ) as latest_before
+    {%- endif %}
 
 ),
 
@@ -332,4 +365,5 @@ from measured
 where
     distance_km > {{ min_km }}
     and (seconds = 0 or distance_km * 3600 / seconds > {{ min_kmh }})
+    and {{ openai_audit_since_condition(since) }}
 {%- endmacro %}

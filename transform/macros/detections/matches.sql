@@ -58,20 +58,22 @@
     end)
 {%- endmacro %}
 
-{#- The matches of `detection_id`: a full select with the match columns. -#}
-{% macro openai_audit_detection_sql(detection_id) -%}
+{#- The matches of `detection_id`: a full select with the match columns. `since` (a rule of
+    openai_audit_matches_bounded_ids only): none for every match, else the matches at or after
+    each organization's time in it (openai_audit_since_condition). -#}
+{% macro openai_audit_detection_sql(detection_id, since=none) -%}
     {%- if detection_id == 'login_brute_force_success' -%}
-        {{ openai_audit_detection_login_brute_force_success() }}
+        {{ openai_audit_detection_login_brute_force_success(since) }}
     {%- elif detection_id == 'login_failures_burst' -%}
-        {{ openai_audit_detection_login_failures_burst() }}
+        {{ openai_audit_detection_login_failures_burst(since) }}
     {%- elif detection_id == 'login_credential_stuffing' -%}
-        {{ openai_audit_detection_login_credential_stuffing() }}
+        {{ openai_audit_detection_login_credential_stuffing(since) }}
     {%- elif detection_id == 'login_password_spray' -%}
-        {{ openai_audit_detection_login_password_spray() }}
+        {{ openai_audit_detection_login_password_spray(since) }}
     {%- elif detection_id == 'login_impossible_travel' -%}
-        {{ openai_audit_detection_login_impossible_travel() }}
+        {{ openai_audit_detection_login_impossible_travel(since) }}
     {%- elif detection_id == 'login_many_countries' -%}
-        {{ openai_audit_detection_login_many_countries() }}
+        {{ openai_audit_detection_login_many_countries(since) }}
     {%- elif detection_id == 'owner_role_granted' -%}
         {{ openai_audit_detection_owner_role_granted() }}
     {%- elif detection_id == 'rbac_role_assigned' -%}
@@ -89,9 +91,9 @@
     {%- elif detection_id == 'checkpoint_shared_outside' -%}
         {{ openai_audit_detection_checkpoint_shared_outside() }}
     {%- elif detection_id == 'credential_sprawl' -%}
-        {{ openai_audit_detection_credential_sprawl() }}
+        {{ openai_audit_detection_credential_sprawl(since) }}
     {%- elif detection_id == 'activity_after_user_deleted' -%}
-        {{ openai_audit_detection_activity_after_user_deleted() }}
+        {{ openai_audit_detection_activity_after_user_deleted(since) }}
     {%- elif detection_id == 'logging_disabled_then_privileged' -%}
         {{ openai_audit_detection_logging_disabled_then_privileged() }}
     {%- else -%}

@@ -4,7 +4,7 @@
     else the event id) were created by its actor (user id, else service account id, else
     e-mail; creations with none are ignored) within the last `window_minutes`, through the four
     credential-creating types. The alert lists the creations counted. -#}
-{% macro openai_audit_detection_credential_sprawl() -%}
+{% macro openai_audit_detection_credential_sprawl(since=none) -%}
 {%- set min_objects = openai_audit_detection_setting('credential_sprawl', 'min_objects') | int %}
 {%- set window_minutes = openai_audit_detection_setting('credential_sprawl', 'window_minutes') | int %}
 with events as (
@@ -25,6 +25,7 @@ with events as (
             'service_account.created'
         )
         and actor is not null
+        and {{ openai_audit_since_condition(since, "interval '" ~ window_minutes ~ " minutes'") }}
 
 ),
 
@@ -47,6 +48,7 @@ select
 from wm_matches as m
 inner join {{ ref('int_openai_audit__detection_events') }} as e
     on m.organization = e.organization and m.id = e.id
+where {{ openai_audit_since_condition(since, at='m.effective_at', organization='m.organization') }}
 {%- endmacro %}
 
 {#- An event of actor user X strictly after a user.deleted whose payload id is X, with no
@@ -55,7 +57,7 @@ inner join {{ ref('int_openai_audit__detection_events') }} as e
     it: a deletion's activity ends at X's next user.added or user.deleted (an event in that
     very second still counts, since the change is not strictly before it). The subject is X,
     each deletion its own episode; the alert lists the deletion. -#}
-{% macro openai_audit_detection_activity_after_user_deleted() -%}
+{% macro openai_audit_detection_activity_after_user_deleted(since=none) -%}
 with changes as (
 
     select
@@ -125,6 +127,7 @@ activity as (
             and effective_at <= coalesce(d.next_change_at, 'infinity'::timestamptz)
             and type <> 'login.failed'
             and type not like 'logout.%'
+            and {{ openai_audit_since_condition(since) }}
         -- offset 0 keeps PostgreSQL from flattening this into that plain join
         offset 0
     ) as e

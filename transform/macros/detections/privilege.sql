@@ -77,13 +77,14 @@ with assignments as (
 
 roles as (
 
-    -- one name per role id, a live row first
-    select distinct on (id)
+    -- one name per role id of each organization, a live row first
+    select distinct on (organization, id)
+        organization,
         id,
         name
     from {{ ref('stg_openai_audit__roles') }}
     where id is not null
-    order by id, is_deleted, name
+    order by organization, id, is_deleted, name
 
 ),
 
@@ -96,7 +97,7 @@ graded as (
         coalesce(lower(btrim(r.name)) = 'owner', false)
         or coalesce(strpos(lower(a.role_id), 'owner') > 0, false) as is_owner
     from assignments as a
-    left join roles as r on a.role_id = r.id
+    left join roles as r on a.organization = r.organization and a.role_id = r.id
 
 )
 
@@ -202,10 +203,14 @@ outside as (
     from shares
     where
         target_project_id is not null
-        and exists (select 1 from {{ ref('stg_openai_audit__projects') }})
+        -- the projects of the sharing organization: another organization's project is outside
+        and exists (
+            select 1 from {{ ref('stg_openai_audit__projects') }} as p
+            where p.organization = shares.organization
+        )
         and not exists (
             select 1 from {{ ref('stg_openai_audit__projects') }} as p
-            where p.id = shares.target_project_id
+            where p.organization = shares.organization and p.id = shares.target_project_id
         )
 
 )

@@ -1,4 +1,4 @@
-{{ openai_audit_incremental_config(indexes=[
+{{ openai_audit_incremental_config(key=['organization', 'id'], indexes=[
     {'columns': ['type', 'effective_at']},
     {'columns': ['actor_user_id', 'effective_at']},
 ]) }}
@@ -8,8 +8,8 @@
     on what (`object_id`, the payload's id), in which project, and the payload of the few types
     whose payload a detection reads (a detection that reads another type's payload adds it
     here). The detections rebuild from this small table, through its indexes, instead of
-    rescanning staging's payloads on every build. Incremental on load time, like staging; a
-    table an older release built is rewritten whole once (openai_audit_table_is_current). -#}
+    rescanning staging's payloads on every build. Incremental on load time, like staging, and
+    merged on (`organization`, `id`). -#}
 
 select
     organization,
@@ -39,7 +39,7 @@ select
             then payload
     end as payload
 from {{ ref('stg_openai_audit__events') }}
-{%- if is_incremental() and openai_audit_table_is_current('user_agent') %}
+{%- if is_incremental() %}
 -- `>=`: the last batch of the previous build is merged again, as staging does
 where loaded_at >= {{ openai_audit_loaded_since() }}
 {%- endif %}

@@ -1,4 +1,4 @@
-{{ openai_audit_incremental_config() }}
+{{ openai_audit_incremental_config(key=['organization', 'id']) }}
 {#- The login events the six login detections read, narrowed to what they use, so that each
     build rescans a small table instead of every event's payload.
 
@@ -7,8 +7,7 @@
     actor is an API key, which is no person's login. `user_id` and `email` are the session
     user's, as the event gives them (the login key's user). Coordinates come from staging
     (a located event has both, in range, not (0, 0)). Incremental on load time, like staging,
-    so an event listed late lands once; a table an older release built is rewritten whole once
-    (openai_audit_table_is_current). -#}
+    so an event listed late lands once; merged on (`organization`, `id`). -#}
 
 with logins as (
 
@@ -30,7 +29,7 @@ with logins as (
     from {{ ref('stg_openai_audit__events') }}
     where
         type in ('login.failed', 'login.succeeded')
-        {%- if is_incremental() and openai_audit_table_is_current('email') %}
+        {%- if is_incremental() %}
         -- `>=`: the last batch of the previous build is merged again, as staging does
         and loaded_at >= {{ openai_audit_loaded_since() }}
         {%- endif %}

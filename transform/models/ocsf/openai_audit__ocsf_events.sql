@@ -1,4 +1,4 @@
-{{ openai_audit_incremental_config(indexes=[
+{{ openai_audit_incremental_config(key=['organization', 'id'], indexes=[
     {'columns': ['class_uid', 'time']},
 ]) }}
 {#- One OCSF 1.8.0 record per audit event (design.md, "OCSF"). The class and activity of a type
@@ -150,6 +150,7 @@ parts as (
 records as (
 
     select
+        organization,
         id,
         type,
         effective_at,
