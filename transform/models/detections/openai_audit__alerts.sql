@@ -131,10 +131,14 @@ alert_matches as (
             when count(distinct a.actor_service_account_id) = 1
                 then min(a.actor_service_account_id)
         end as actor_service_account_id,
-        -- the latest match's sentence, and the first one's
+        -- the latest match's sentence, and the one the summary leads with: the most severe
+        -- match's (the first of them), so that an alert made critical by its third match does
+        -- not read as its info-level first one
         (array_agg(a.detail order by a.match_at desc, a.match_id collate "C" desc))[1]
             as latest_detail,
-        (array_agg(a.detail order by a.match_at, a.match_id collate "C"))[1] as first_detail
+        (array_agg(a.detail order by array_position(
+            array['{{ openai_audit_severities() | reverse | join("', '") }}'], a.severity
+        ), a.match_at, a.match_id collate "C"))[1] as first_detail
     from assignments as a
     inner join touched as t on a.alert_id = t.alert_id
     group by a.alert_id
