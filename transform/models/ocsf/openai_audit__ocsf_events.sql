@@ -1,7 +1,7 @@
 {{ openai_audit_incremental_config(key=['organization', 'id'], indexes=[
     {'columns': ['class_uid', 'time']},
 ]) }}
-{#- One OCSF 1.8.0 record per audit event (design.md, "OCSF"). The class and activity of a type
+{#- One OCSF 1.8.0 record per audit event (docs/transform.md, "OCSF"). The class and activity of a type
     come from the seed; a type the seed lacks is API Activity, activity 99 (Other). Every
     attribute the class requires is present whatever the event lacks (the fills below), and an
     attribute without a value is left out: jsonb_strip_nulls over everything but `unmapped`,
