@@ -6,39 +6,32 @@ import json
 import re
 import signal
 import socket
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from openai_audit_emulator import HOSTILE_START, hostile_events
 from openai_audit_emulator.__main__ import main
+from tests.emulator.helpers import emulator_command
 
 # Tests keep the fixed clock; `test_clock.py` runs the command on the default one, now.
-COMMAND = [sys.executable, "-m", "openai_audit_emulator", "--fixed-clock"]
+FIXED_CLOCK = "--fixed-clock"
 LINE = re.compile(r"at (?P<url>http://\S+/v1) admin_api_key=(?P<key>\S+)")
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_command_serves_until_signalled_then_exits_zero(stop: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [
-            *COMMAND,
-            "--port",
-            "0",
-            "--events",
-            "400",
-            "--order",
-            "oldest_first",
-            "--latency-ms",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_command(
+        FIXED_CLOCK,
+        "--port",
+        "0",
+        "--events",
+        "400",
+        "--order",
+        "oldest_first",
+        "--latency-ms",
+        "1",
+    ) as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         found = LINE.search(line)
@@ -55,14 +48,6 @@ def test_command_serves_until_signalled_then_exits_zero(stop: signal.Signals) ->
         assert times == sorted(times)
         process.send_signal(stop)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        assert process.stdout is not None
-        assert process.stderr is not None
-        process.stdout.close()
-        process.stderr.close()
 
 
 @pytest.mark.parametrize(
@@ -99,13 +84,7 @@ def test_port_in_use_exits_1_with_a_clean_message(capsys: pytest.CaptureFixture[
 
 
 def test_hostile_adds_the_hostile_organization_and_sends_its_bytes() -> None:
-    process = subprocess.Popen(
-        [*COMMAND, "--port", "0", "--events", "100", "--hostile"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_command(FIXED_CLOCK, "--port", "0", "--events", "100", "--hostile") as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         found = LINE.search(line)
@@ -123,11 +102,3 @@ def test_hostile_adds_the_hostile_organization_and_sends_its_bytes() -> None:
         assert {event["id"] for event in hostile_events()} <= ids
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        assert process.stdout is not None
-        assert process.stderr is not None
-        process.stdout.close()
-        process.stderr.close()

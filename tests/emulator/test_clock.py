@@ -9,8 +9,6 @@ from __future__ import annotations
 import calendar
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from typing import Any
@@ -27,9 +25,10 @@ from openai_audit_emulator import (
     shift_events,
 )
 from openai_audit_emulator.attack_story import late_story_events
+from tests.emulator.helpers import emulator_command
 
 DAY = 86_400
-COMMAND = [sys.executable, "-m", "openai_audit_emulator", "--port", "0"]
+ANY_PORT = ("--port", "0")
 LINE = re.compile(r"at (?P<url>http://\S+/v1) admin_api_key=(?P<key>\S+) history_end=(?P<end>\S+)")
 _DATE = re.compile(r"_\d{8}$")
 
@@ -84,13 +83,7 @@ def test_the_organization_and_its_story_keep_their_timing_at_any_end() -> None:
 
 def test_the_command_serves_a_history_ending_when_it_starts() -> None:
     began = time.time()
-    process = subprocess.Popen(
-        [*COMMAND, "--events", "200", "--hostile"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_command(*ANY_PORT, "--events", "200", "--hostile") as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         found = LINE.search(line)
@@ -111,24 +104,10 @@ def test_the_command_serves_a_history_ending_when_it_starts() -> None:
         assert min(e["effective_at"] for e in hostile) == end - (DEFAULT_END - HOSTILE_START)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        assert process.stdout is not None
-        assert process.stderr is not None
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_the_fixed_clock_ends_at_the_fixed_end() -> None:
-    process = subprocess.Popen(
-        [*COMMAND, "--events", "50", "--fixed-clock"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_command(*ANY_PORT, "--events", "50", "--fixed-clock") as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert "history_end=2026-11-01T00:00:00Z" in line, line
@@ -141,10 +120,3 @@ def test_the_fixed_clock_ends_at_the_fixed_end() -> None:
             timeout=10,
         )
         assert DEFAULT_END - DAY < response.json()["data"][0]["effective_at"] < DEFAULT_END
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        assert process.stderr is not None
-        process.stdout.close()
-        process.stderr.close()

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from openai_audit_emulator import Emulator
 from openai_audit_emulator.__main__ import main
-from tests.emulator.helpers import get
+from tests.emulator.helpers import emulator_command, get
 
 LINE = re.compile(r"at (?P<url>http://\S+/v1) admin_api_key=(?P<key>\S+)")
 
@@ -63,27 +61,18 @@ def test_hostile_inventory_sends_undeclared_and_mistyped_fields() -> None:
 
 
 def test_cli_flags_refuse_lists_and_serve_the_hostile_inventory() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "openai_audit_emulator",
-            "--fixed-clock",
-            "--port",
-            "0",
-            "--events",
-            "10",
-            "--hostile-inventory",
-            "--refuse-inventory",
-            "groups=403",
-            "--refuse-inventory",
-            "certificates=404",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_command(
+        "--fixed-clock",
+        "--port",
+        "0",
+        "--events",
+        "10",
+        "--hostile-inventory",
+        "--refuse-inventory",
+        "groups=403",
+        "--refuse-inventory",
+        "certificates=404",
+    ) as process:
         assert process.stdout is not None
         found = LINE.search(process.stdout.readline())
         assert found
@@ -97,13 +86,6 @@ def test_cli_flags_refuse_lists_and_serve_the_hostile_inventory() -> None:
         assert status("/organization/roles") == 200
         users = requests.get(found["url"] + "/organization/users", headers=headers, timeout=10)
         assert "brand_new_text" in users.json()["data"][1]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        assert process.stderr is not None
-        process.stdout.close()
-        process.stderr.close()
 
 
 @pytest.mark.parametrize(

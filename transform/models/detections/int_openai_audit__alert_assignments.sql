@@ -136,8 +136,10 @@ fresh as (
 
 ),
 
--- first: the latest raised alert whose period holds the match
-into_period as (
+-- a fresh match joins, first, the latest raised alert whose period holds it; else the earliest
+-- raised alert at most one period after it (the match arrived late). One pass over both: the
+-- alerts that hold the match sort first, latest first; then those after it, earliest first.
+placed as (
 
     select distinct on (f.organization, f.detection_id, f.match_id)
         f.*,
@@ -152,43 +154,18 @@ into_period as (
             and f.detection_id = r.detection_id
             and f.subject = r.subject
             and f.episode is not distinct from r.episode
-            and r.detected_at <= f.match_at
-            and (f.dedup_period is null or f.match_at <= r.detected_at + f.dedup_period)
+            and (
+                f.dedup_period is null
+                or f.match_at between r.detected_at - f.dedup_period
+                and r.detected_at + f.dedup_period
+            )
     order by
         f.organization, f.detection_id, f.match_id,
-        r.detected_at desc, r.opening_match_id collate "C" desc
-
-),
-
--- else: the earliest raised alert at most one period after the match (it arrived late)
-before_opening as (
-
-    select distinct on (f.organization, f.detection_id, f.match_id)
-        f.*,
-        r.alert_id,
-        r.opening_match_id,
+        r.detected_at > f.match_at,
+        case when r.detected_at <= f.match_at then r.detected_at end desc,
+        (case when r.detected_at <= f.match_at then r.opening_match_id end) collate "C" desc,
         r.detected_at,
-        r.first_seen_at
-    from fresh as f
-    inner join raised as r
-        on
-            f.organization = r.organization
-            and f.detection_id = r.detection_id
-            and f.subject = r.subject
-            and f.episode is not distinct from r.episode
-            and r.detected_at > f.match_at
-            and (f.dedup_period is null or r.detected_at <= f.match_at + f.dedup_period)
-    where not exists (
-        select 1
-        from into_period as p
-        where
-            p.organization = f.organization
-            and p.detection_id = f.detection_id
-            and p.match_id = f.match_id
-    )
-    order by
-        f.organization, f.detection_id, f.match_id,
-        r.detected_at, r.opening_match_id collate "C"
+        r.opening_match_id collate "C"
 
 ),
 
@@ -196,23 +173,14 @@ unplaced as (
 
     select f.*
     from fresh as f
-    where
-        not exists (
-            select 1
-            from into_period as p
-            where
-                p.organization = f.organization
-                and p.detection_id = f.detection_id
-                and p.match_id = f.match_id
-        )
-        and not exists (
-            select 1
-            from before_opening as b
-            where
-                b.organization = f.organization
-                and b.detection_id = f.detection_id
-                and b.match_id = f.match_id
-        )
+    where not exists (
+        select 1
+        from placed as p
+        where
+            p.organization = f.organization
+            and p.detection_id = f.detection_id
+            and p.match_id = f.match_id
+    )
 
 ),
 
@@ -349,9 +317,7 @@ assigned as (
 
     select * from known
     union all
-    select * from into_period
-    union all
-    select * from before_opening
+    select * from placed
     union all
     select * from opened
 
